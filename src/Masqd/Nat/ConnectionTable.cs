@@ -80,6 +80,15 @@ internal sealed partial class ConnectionTable
     /// <summary>Returns whether translation must leave <paramref name="port"/> to the pod.</summary>
     public bool IsReservedForPod(ushort port) => ports.IsReservedForPod(port);
 
+    /// <summary>Returns how many live flows share the port mapping of a VM port (0 when unmapped).</summary>
+    public int CountFlowsOfVmPort(FlowProtocol protocol, ushort vmPort)
+    {
+        lock (writeLock)
+        {
+            return ports.FlowCount(protocol, vmPort);
+        }
+    }
+
     /// <summary>Finds a flow by the VM's port and the remote endpoint (packets from the VM).</summary>
     public bool TryFindFromVm(
         FlowProtocol protocol, ushort vmPort, uint remoteAddress, ushort remotePort, out Flow flow) =>
