@@ -76,6 +76,20 @@ internal sealed partial class ConnectionTable
         return retired;
     }
 
+    /// <summary>Retires a flow at once (an operator's flush); false if it was already retired.</summary>
+    public bool TryRemove(in Flow flow)
+    {
+        lock (writeLock)
+        {
+            long seen = Volatile.Read(ref entries[flow.Index].Activity);
+            bool live = !FlowActivity.IsDead(seen) && FlowActivity.Generation(seen) == GenerationOf(flow.Sequence);
+
+            // The compare-and-swap inside retries nothing: a pump that refreshed the flow in
+            // between makes it fail, and the caller may try again.
+            return live && TryRetireLocked(flow.Index, seen);
+        }
+    }
+
     /// <summary>Returns the statistics of the table; each value is read on its own.</summary>
     public ConnectionTableCounters ReadCounters() => new(
         Volatile.Read(ref liveCount),

@@ -266,6 +266,18 @@ internal sealed class ConnectionTableTests
     }
 
     [Test]
+    public void Remove_RetiresFlowOnce()
+    {
+        var table = CreateTable();
+        table.TryAddFromVm(FlowProtocol.Tcp, 1000, RemoteA, 80, TcpState.Established, Start, out Flow flow);
+
+        Assert.That(table.TryRemove(flow), Is.True);
+        Assert.That(table.TryRemove(flow), Is.False);
+        Assert.That(table.TryFindFromVm(FlowProtocol.Tcp, 1000, RemoteA, 80, out _), Is.False);
+        Assert.That(table.CountFlowsOfVmPort(FlowProtocol.Tcp, 1000), Is.Zero);
+    }
+
+    [Test]
     public void Options_InvalidCapacityRejected()
     {
         var options = new ConnectionTableOptions { Capacity = 0 };
