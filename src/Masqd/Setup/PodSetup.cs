@@ -8,7 +8,6 @@ namespace Masqd.Setup;
 /// by the daemon's user, the tun device node, the pod port range and the nftables steering
 /// table. Apply and Teardown are idempotent, so either may run again after a failure.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static partial class PodSetup
 {
     private const string StateFileTunDevice = "tun-device";

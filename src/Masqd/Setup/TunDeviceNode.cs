@@ -8,7 +8,6 @@ namespace Masqd.Setup;
 /// A tun character device node (major 10, minor 200, as /dev/net/tun) at a path of the
 /// caller's choice, for a daemon whose mount namespace has no /dev/net/tun.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static unsafe class TunDeviceNode
 {
     private const uint Major = 10;
@@ -37,9 +36,11 @@ internal static unsafe class TunDeviceNode
         {
             if (LibC.chown(pathBytes, uid, gid) < 0)
                 throw new ErrnoException($"Changing the owner of {path} to {uid}:{gid}", LibC.errno);
+
+            if (LibC.chmod(pathBytes, (mode_t)(uint)OwnerReadWrite) < 0)
+                throw new ErrnoException($"Changing the mode of {path} to 0600", LibC.errno);
         }
 
-        File.SetUnixFileMode(path, OwnerReadWrite);
         return created;
     }
 
