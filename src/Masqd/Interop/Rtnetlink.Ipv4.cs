@@ -71,13 +71,14 @@ internal sealed partial class Rtnetlink
         int outputLink = 0;
         while (attributes.TryRead(out ushort attribute, out ReadOnlySpan<byte> value))
         {
-            switch (attribute)
-            {
-                case RTA_TABLE when value.Length >= sizeof(uint): table = MemoryMarshal.Read<uint>(value); break;
-                case RTA_DST when value.Length == Ipv4Length: destination = new IPAddress(value); break;
-                case RTA_GATEWAY when value.Length == Ipv4Length: gateway = new IPAddress(value); break;
-                case RTA_OIF when value.Length >= sizeof(int): outputLink = MemoryMarshal.Read<int>(value); break;
-            }
+            if (attribute == RTA_TABLE && value.Length >= sizeof(uint))
+                table = MemoryMarshal.Read<uint>(value);
+            else if (attribute == RTA_DST && value.Length == Ipv4Length)
+                destination = new IPAddress(value);
+            else if (attribute == RTA_GATEWAY && value.Length == Ipv4Length)
+                gateway = new IPAddress(value);
+            else if (attribute == RTA_OIF && value.Length >= sizeof(int))
+                outputLink = MemoryMarshal.Read<int>(value);
         }
 
         if (table != RT_TABLE_MAIN || header.rtm_type != RTN_UNICAST)

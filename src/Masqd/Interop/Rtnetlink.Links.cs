@@ -87,13 +87,14 @@ internal sealed partial class Rtnetlink
         PhysicalAddress? address = null;
         while (attributes.TryRead(out ushort attribute, out ReadOnlySpan<byte> value))
         {
-            switch (attribute)
-            {
-                case IFLA_IFNAME: name = ReadString(value); break;
-                case IFLA_MTU when value.Length >= sizeof(uint): mtu = MemoryMarshal.Read<int>(value); break;
-                case IFLA_MASTER when value.Length >= sizeof(uint): master = MemoryMarshal.Read<int>(value); break;
-                case IFLA_ADDRESS: address = new PhysicalAddress(value.ToArray()); break;
-            }
+            if (attribute == IFLA_IFNAME)
+                name = ReadString(value);
+            else if (attribute == IFLA_MTU && value.Length >= sizeof(int))
+                mtu = MemoryMarshal.Read<int>(value);
+            else if (attribute == IFLA_MASTER && value.Length >= sizeof(int))
+                master = MemoryMarshal.Read<int>(value);
+            else if (attribute == IFLA_ADDRESS)
+                address = new PhysicalAddress(value.ToArray());
         }
 
         link = new LinkInfo(header.ifi_index, name, mtu, address, header.ifi_flags, master);

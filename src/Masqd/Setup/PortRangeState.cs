@@ -25,7 +25,7 @@ internal static class PortRangeState
         Sysctl.WriteLocalPortRange(options.PodPortRange.First, options.PodPortRange.Last);
     }
 
-    /// <summary>Restores the recorded range, if any, and forgets it.</summary>
+    /// <summary>Restores the recorded range, if any, and deletes the record.</summary>
     public static void Restore(SetupOptions options)
     {
         string saved = Path.Combine(options.StateDirectory, FileName);

@@ -12,7 +12,7 @@ internal sealed record SetupOptions
 
     public string PodTap { get; init; } = "masq-pod";
 
-    /// <summary>The pod's interface that holds the pod IP and faces the cluster.</summary>
+    /// <summary>The pod's interface: it has the pod IP and faces the cluster.</summary>
     public string PodInterface { get; init; } = "eth0";
 
     /// <summary>Bridge that <see cref="VmTap"/> joins, or null to leave it alone.</summary>

@@ -17,7 +17,7 @@ internal sealed record SteeringParameters(
 /// <summary>
 /// Generates the nftables table `netdev masqd` that glues the pod tap to the pod interface.
 /// On the pod interface's ingress, the VM's traffic to the pod IP is forwarded into the tap
-/// before the pod's kernel sees it, and ICMP errors and ARP replies are copied to the tap.
+/// before the pod's kernel receives it, and ICMP errors and ARP replies are copied to the tap.
 /// On the tap's ingress, only frames from the pod interface's MAC and the pod IP go out, so a
 /// fault in masqd cannot spoof.
 /// </summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.NetworkInformation;
 using Masqd.Interop;
@@ -16,6 +17,9 @@ namespace Masqd.Tests.Ports;
 [NonParallelizable]
 public class TapPortTests
 {
+    private const byte IcmpEchoReply = 0;
+    private const byte IcmpDestinationUnreachable = 3;
+
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ShortWait = TimeSpan.FromMilliseconds(500);
 
@@ -55,6 +59,22 @@ public class TapPortTests
         Assert.That(_peer.Capture(f => f.AsSpan().SequenceEqual(frame), Wait), Is.Not.Null);
     }
 
+    [Test]
+    public void ArpRequestFromPodTapLeavesEth0()
+    {
+        var arp = new ArpPacket(ArpOperation.Request, PhysicalAddress.Parse("00-00-00-00-00-00"),
+            PodTopology.PeerIp, PodTopology.PodMac, PodTopology.PodIp);
+        var broadcast = PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF");
+        byte[] frame = new EthernetPacket(PodTopology.PodMac, broadcast, EthernetType.Arp)
+        {
+            PayloadPacket = arp,
+        }.Bytes;
+
+        Assert.That(_podTap.Write(frame), Is.EqualTo(frame.Length));
+
+        Assert.That(_peer.Capture(f => f.AsSpan().SequenceEqual(frame), Wait), Is.Not.Null);
+    }
+
     [TestCase("02:00:0a:63:00:05", "10.99.0.6", TestName = "SpoofedIpIsDropped")]
     [TestCase("02:00:0a:63:00:99", "10.99.0.5", TestName = "SpoofedMacIsDropped")]
     public void SpoofedFrameIsDropped(string sourceMac, string sourceIp)
@@ -88,6 +108,33 @@ public class TapPortTests
 
         Assert.That(ReadFromPodTap(syn, ShortWait), Is.False);
         Assert.That(_peer.Capture(f => IsReset(f, port), Wait), Is.Not.Null, "the pod kernel resets");
+    }
+
+    [Test]
+    public void ArpReplyIsCopiedToPodTap()
+    {
+        var arp = new ArpPacket(ArpOperation.Response, PodTopology.PodMac, PodTopology.PodIp,
+            PodTopology.PeerMac, PodTopology.PeerIp);
+        byte[] frame = new EthernetPacket(PodTopology.PeerMac, PodTopology.PodMac, EthernetType.Arp)
+        {
+            PayloadPacket = arp,
+        }.Bytes;
+
+        _peer.Send(frame);
+
+        Assert.That(ReadFromPodTap(frame, Wait), Is.True);
+    }
+
+    [TestCase(IcmpDestinationUnreachable, 0, true, TestName = "IcmpErrorIsCopiedToPodTap")]
+    [TestCase(IcmpEchoReply, 5, true, TestName = "EchoReplyToVmIdIsSteered")]
+    [TestCase(IcmpEchoReply, 30500, false, TestName = "EchoReplyToPodIdStaysWithPod")]
+    public void IcmpReachesPodTap(byte type, int identifier, bool expected)
+    {
+        byte[] frame = Icmp(type, (ushort)identifier);
+
+        _peer.Send(frame);
+
+        Assert.That(ReadFromPodTap(frame, expected ? Wait : ShortWait), Is.EqualTo(expected));
     }
 
     [Test]
@@ -154,6 +201,38 @@ public class TapPortTests
             PayloadPacket = ip,
         };
         return ethernet.Bytes;
+    }
+
+    /// <summary>Builds an ICMP message from the peer to the pod IP, with 8 bytes of body.</summary>
+    private static byte[] Icmp(byte type, ushort identifier)
+    {
+        var icmp = new byte[16];
+        icmp[0] = type;
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(4), identifier);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(2), InternetChecksum(icmp));
+
+        var ip = new IPv4Packet(PodTopology.PeerIp, PodTopology.PodIp)
+        {
+            Protocol = PacketDotNet.ProtocolType.Icmp,
+            PayloadData = icmp,
+            TimeToLive = 64,
+        };
+        ip.UpdateIPChecksum();
+        return new EthernetPacket(PodTopology.PeerMac, PodTopology.PodMac, EthernetType.IPv4)
+        {
+            PayloadPacket = ip,
+        }.Bytes;
+    }
+
+    // RFC 1071: the one's complement of the one's complement sum of 16-bit words.
+    private static ushort InternetChecksum(byte[] bytes)
+    {
+        uint sum = 0;
+        for (int i = 0; i < bytes.Length; i += 2)
+            sum += BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i));
+        while (sum > 0xffff)
+            sum = (sum & 0xffff) + (sum >> 16);
+        return (ushort)~sum;
     }
 
     private static byte[] Udp(PhysicalAddress sourceMac, IPAddress source,
