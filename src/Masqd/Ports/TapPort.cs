@@ -33,7 +33,8 @@ internal sealed unsafe class TapPort : IDisposable
 
     /// <summary>
     /// Reads one frame into <paramref name="frame"/>. Returns its length, 0 when no frame is
-    /// ready (EAGAIN), or a negative errno. A frame longer than the buffer is cut short.
+    /// ready (EAGAIN), or a negative errno. Size the buffer for the tap's MTU plus the
+    /// Ethernet header (and VLAN tags), because a longer frame does not arrive whole.
     /// </summary>
     public int Read(Span<byte> frame)
     {

@@ -35,7 +35,7 @@ internal static partial class PodSetup
             throw new SetupException($"{step} failed: {e.Message} {RootHint}", e);
         }
         catch (Exception e) when (e is ErrnoException or IOException or InvalidOperationException
-                                      or SetupException)
+                                      or ArgumentException or FormatException or SetupException)
         {
             throw new SetupException($"{step} failed: {e.Message}", e);
         }

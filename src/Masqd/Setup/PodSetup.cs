@@ -18,8 +18,13 @@ internal static partial class PodSetup
         using Rtnetlink netlink = Step("Opening a rtnetlink socket", Rtnetlink.Open);
         LinkInfo pod = Step($"Reading the pod interface {options.PodInterface}",
             () => netlink.GetLink(options.PodInterface));
+        // NOTE: only the first IPv4 address is steered, so secondary addresses stay with the pod.
         IPAddress? podIpv4 = Step($"Reading the IPv4 address of {options.PodInterface}",
             () => netlink.GetIpv4Addresses(pod.Index).FirstOrDefault()?.Address);
+
+        if (pod.Address is null)
+            throw new SetupException(
+                $"The pod interface {options.PodInterface} has no MAC address: expected Ethernet.");
 
         CreateTap(netlink, options.VmTap, options, pod.Mtu);
         CreateTap(netlink, options.PodTap, options, pod.Mtu);
@@ -34,7 +39,7 @@ internal static partial class PodSetup
         Step("Setting net.ipv4.ip_local_port_range", () => PortRangeState.Apply(options));
 
         var steering = new SteeringParameters(options.PodInterface, options.PodTap,
-            pod.Address!, podIpv4, options.PodPortRange, options.PodPorts);
+            pod.Address, podIpv4, options.PodPortRange, options.PodPorts);
         Step($"Installing the nftables table {SteeringRuleset.Table}",
             () => Nft.Run(SteeringRuleset.Generate(steering), "nft"));
     }
