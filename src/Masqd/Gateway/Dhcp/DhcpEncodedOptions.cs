@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Masqd.Wire;
 
 namespace Masqd.Gateway.Dhcp;
 
@@ -148,11 +149,10 @@ internal sealed class DhcpEncodedOptions
         return data;
     }
 
-    private static byte[] Address(IPAddress address)
+    private static byte[] Address(Ipv4Address address)
     {
-        if (address.AddressFamily != AddressFamily.InterNetwork)
-            throw new ArgumentException($"{address} is not an IPv4 address", nameof(address));
-
-        return address.GetAddressBytes();
+        var data = new byte[4];
+        address.Write(data);
+        return data;
     }
 }

@@ -1,3 +1,5 @@
+using Masqd.Wire;
+
 namespace Masqd.Gateway.Dhcp;
 
 /// <summary>Where a reply goes, by the rules of RFC 2131 4.1.</summary>
@@ -24,7 +26,6 @@ internal readonly record struct DhcpReply
 {
     internal const ushort ServerPort = 67;
     internal const ushort ClientPort = 68;
-    internal const uint BroadcastAddress = 0xFFFFFFFF;
 
     /// <summary>Why no reply was written, or <see cref="DhcpDropReason.None"/> for a reply.</summary>
     public DhcpDropReason DropReason { get; init; }
@@ -34,10 +35,12 @@ internal readonly record struct DhcpReply
     /// <summary>Length of the DHCP message in the reply buffer: the UDP payload.</summary>
     public int Length { get; init; }
 
+    /// <summary>Length of the whole Ethernet frame, set only by <see cref="DhcpServer.HandleFrame"/>.</summary>
+    public int FrameLength { get; init; }
+
     public DhcpDestination Destination { get; init; }
 
-    /// <summary>Destination IPv4 address, host byte order.</summary>
-    public uint DestinationAddress { get; init; }
+    public Ipv4Address DestinationAddress { get; init; }
 
     public ushort DestinationPort { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Masqd.Wire;
 
 namespace Masqd.Gateway.Dhcp;
 
@@ -113,18 +114,18 @@ internal sealed partial class DhcpServer
             return reply with
             {
                 Destination = DhcpDestination.Relay,
-                DestinationAddress = request.Giaddr,
+                DestinationAddress = new Ipv4Address(request.Giaddr),
                 DestinationPort = DhcpReply.ServerPort,
             };
         }
 
         if (type != DhcpMessageType.Nak && request.Ciaddr != 0)
-            return reply with { Destination = DhcpDestination.ClientAddress, DestinationAddress = request.Ciaddr };
+            return reply with { Destination = DhcpDestination.ClientAddress, DestinationAddress = new Ipv4Address(request.Ciaddr) };
 
         // An INFORM without ciaddr breaks RFC 2131 4.4.3, and leaves no unicast address either.
         if (type == DhcpMessageType.Nak || request.Broadcast || yiaddr == 0)
-            return reply with { Destination = DhcpDestination.Broadcast, DestinationAddress = DhcpReply.BroadcastAddress };
+            return reply with { Destination = DhcpDestination.Broadcast, DestinationAddress = Ipv4Address.Broadcast };
 
-        return reply with { Destination = DhcpDestination.YourAddress, DestinationAddress = yiaddr };
+        return reply with { Destination = DhcpDestination.YourAddress, DestinationAddress = new Ipv4Address(yiaddr) };
     }
 }

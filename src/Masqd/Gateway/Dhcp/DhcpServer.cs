@@ -1,5 +1,4 @@
-using System.Buffers.Binary;
-using System.Net;
+using Masqd.Wire;
 
 namespace Masqd.Gateway.Dhcp;
 
@@ -26,23 +25,22 @@ internal sealed partial class DhcpServer
     private readonly uint _serverAddress;
     private readonly uint _clientAddress;
     private readonly int _mtu;
-    private readonly byte[] _leaseOwner = new byte[DhcpMessage.EthernetAddressLength];
     private long _declineCount;
     private long _releaseCount;
 
     internal DhcpServer(DhcpServerOptions options)
     {
         _options = new DhcpEncodedOptions(options);
-        _serverAddress = ToUInt32(options.ServerAddress);
-        _clientAddress = ToUInt32(options.ClientAddress);
+        _serverAddress = options.ServerAddress.Value;
+        _clientAddress = options.ClientAddress.Value;
         _mtu = options.Mtu;
     }
 
     /// <summary>True once some MAC has received an ACK to a REQUEST.</summary>
     internal bool HasLeaseOwner { get; private set; }
 
-    /// <summary>The MAC that last received an ACK to a REQUEST, all zeros before.</summary>
-    internal ReadOnlySpan<byte> LeaseOwner => _leaseOwner;
+    /// <summary>The MAC that last received an ACK to a REQUEST, <see cref="MacAddress.Zero"/> before.</summary>
+    internal MacAddress LeaseOwner { get; private set; }
 
     internal long DeclineCount => Interlocked.Read(ref _declineCount);
 
@@ -138,19 +136,12 @@ internal sealed partial class DhcpServer
         return ack with { LeaseOwnerChanged = TakeLease(message.Chaddr) };
     }
 
-    private bool TakeLease(ReadOnlySpan<byte> mac)
+    private bool TakeLease(ReadOnlySpan<byte> chaddr)
     {
-        bool changed = !HasLeaseOwner || !mac.SequenceEqual(_leaseOwner);
-        mac.CopyTo(_leaseOwner);
+        var mac = MacAddress.Read(chaddr);
+        bool changed = !HasLeaseOwner || mac != LeaseOwner;
+        LeaseOwner = mac;
         HasLeaseOwner = true;
         return changed;
-    }
-
-    private static uint ToUInt32(IPAddress address)
-    {
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
-            throw new ArgumentException($"{address} is not an IPv4 address", nameof(address));
-
-        return BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes());
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Masqd.Wire;
 
 namespace Masqd.Gateway.Dhcp;
 
@@ -6,14 +7,14 @@ namespace Masqd.Gateway.Dhcp;
 internal sealed record DhcpServerOptions
 {
     /// <summary>The gateway's address: the server identifier (option 54).</summary>
-    public required IPAddress ServerAddress { get; init; }
+    public required Ipv4Address ServerAddress { get; init; }
 
     /// <summary>The one address the server leases: the VM's.</summary>
-    public required IPAddress ClientAddress { get; init; }
+    public required Ipv4Address ClientAddress { get; init; }
 
-    public required IPAddress SubnetMask { get; init; }
+    public required Ipv4Address SubnetMask { get; init; }
 
-    public required IPAddress Router { get; init; }
+    public required Ipv4Address Router { get; init; }
 
     /// <summary>Name servers for option 6. IPv6 entries are skipped, and an empty list omits it.</summary>
     public IReadOnlyList<IPAddress> DnsServers { get; init; } = [];
