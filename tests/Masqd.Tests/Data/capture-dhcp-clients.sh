@@ -1,6 +1,6 @@
 #!/bin/sh
 # Captures the DHCPv4 exchange of udhcpc, dhclient and dhcpcd into pcap files that
-# the Gateway tests decode. Run as root; everything stays inside two namespaces that
+# the Gateway tests decode. Run it as root. Everything stays inside two namespaces that
 # this script creates and removes.
 #
 #   ns mqd-dhsrv: mqd-dh0 10.0.2.1/24, dnsmasq offering 10.0.2.2
