@@ -21,6 +21,7 @@ internal sealed class DhcpEncodedOptions
 
     private readonly byte[] _bytes;
     private readonly (DhcpOption Code, int Start, int Length)[] _options;
+    private readonly int[] _largestFirst;
 
     internal DhcpEncodedOptions(DhcpServerOptions config)
     {
@@ -49,11 +50,20 @@ internal sealed class DhcpEncodedOptions
         AddDomainSearch(config.SearchDomains, Add);
         _bytes = bytes.ToArray();
         _options = options.ToArray();
+        _largestFirst = Enumerable.Range(0, _options.Length)
+            .OrderByDescending(i => _options[i].Length)
+            .ToArray();
     }
 
     internal int Count => _options.Length;
 
     internal DhcpOption CodeAt(int index) => _options[index].Code;
+
+    /// <summary>
+    /// Returns the index of the option that comes <paramref name="rank"/>th by length, longest
+    /// first. Filling fields longest first leaves the short options for the small fields.
+    /// </summary>
+    internal int LargestFirst(int rank) => _largestFirst[rank];
 
     /// <summary>Returns the whole option at <paramref name="index"/>: code, length and data.</summary>
     internal ReadOnlySpan<byte> OptionAt(int index)

@@ -5,9 +5,13 @@ namespace Masqd.Gateway.Dhcp;
 /// option overload into <c>file</c> and then <c>sname</c> (RFC 2131 4.1, RFC 2132 9.3).
 /// </summary>
 /// <remarks>
-/// Each option goes to the first field with room for it and that field's end option, so the
-/// options keep their order within each field. An option too long for any field's free
-/// space is left out and counted in <see cref="OmittedCount"/>.
+/// Each option goes to the first field with room for it and that field's end option. With
+/// overload, the caller adds options longest first (first-fit decreasing), so the long ones
+/// take the options field. An option too long for any field's free space is left out and
+/// counted in <see cref="OmittedCount"/>.
+/// NOTE: options are never split across fields as RFC 3396 allows. That is only needed when
+/// one option is longer than the room left in every field, which takes a 576-byte limit and
+/// a search list or domain name of more than about 200 bytes.
 /// </remarks>
 internal ref struct DhcpReplyWriter
 {
@@ -37,6 +41,9 @@ internal ref struct DhcpReplyWriter
     }
 
     internal int OmittedCount { get; private set; }
+
+    /// <summary>True when the options do not all fit in the options field.</summary>
+    internal readonly bool IsOverloaded => _overload;
 
     /// <summary>
     /// Writes the message type option, first in the options field so that clients and

@@ -21,8 +21,9 @@ internal sealed partial class DhcpServer
         writer.AddMessageType(type);
         for (int i = 0; i < _options.Count; i++)
         {
-            if (!inform || !DhcpEncodedOptions.IsLeaseOption(_options.CodeAt(i)))
-                writer.Add(_options.OptionAt(i));
+            int index = writer.IsOverloaded ? _options.LargestFirst(i) : i;
+            if (!inform || !DhcpEncodedOptions.IsLeaseOption(_options.CodeAt(index)))
+                writer.Add(_options.OptionAt(index));
         }
 
         int length = writer.Finish();
