@@ -231,4 +231,29 @@ public class DhcpServerTests
 
         Assert.That(BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(DhcpMessage.GiaddrOffset)), Is.EqualTo(Relay));
     }
+
+    [Test]
+    public void HandleAllocatesNothing()
+    {
+        var server = new DhcpServer(Options());
+        byte[] discover = Build(DhcpMessageType.Discover, options: [MaxSize(576)]);
+        byte[] request = Build(DhcpMessageType.Request, options: [Address(DhcpOption.RequestedIpAddress, Vm)]);
+        var frame = new byte[1514];
+
+        // The first round warms up the JIT, whose tiering may allocate once.
+        HandleMany(server, discover, request, frame);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        HandleMany(server, discover, request, frame);
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
+    private static void HandleMany(DhcpServer server, byte[] discover, byte[] request, byte[] frame)
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            server.HandleFrame(discover, default, frame);
+            server.HandleFrame(request, default, frame);
+        }
+    }
 }
