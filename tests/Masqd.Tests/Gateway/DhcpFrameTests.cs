@@ -25,7 +25,9 @@ public class DhcpFrameTests
         var ip = ethernet.Extract<IPv4Packet>();
         var udp = ethernet.Extract<UdpPacket>();
 
-        Assert.That(ethernet.DestinationHardwareAddress, Is.EqualTo(PhysicalAddress.Parse(mac.ToUpperInvariant().Replace(':', '-'))));
+        var expectedMac = PhysicalAddress.Parse(mac.ToUpperInvariant().Replace(':', '-'));
+
+        Assert.That(ethernet.DestinationHardwareAddress, Is.EqualTo(expectedMac));
         Assert.That(ethernet.SourceHardwareAddress, Is.EqualTo(PhysicalAddress.Parse("02-00-00-00-00-00")));
         Assert.That(ip.SourceAddress, Is.EqualTo(IPAddress.Parse("10.0.2.1")));
         Assert.That(ip.DestinationAddress, Is.EqualTo(IPAddress.Parse(address)));

@@ -14,25 +14,37 @@ public class DhcpMalformedTests
 
         yield return Case("empty", [], DhcpDropReason.Truncated);
         yield return Case("239 bytes", discover[..239], DhcpDropReason.Truncated);
-        yield return Case("bad cookie", With(discover, DhcpMessage.MagicCookieOffset, 0x64), DhcpDropReason.BadMagicCookie);
-        yield return Case("token ring", With(discover, DhcpMessage.HtypeOffset, 6), DhcpDropReason.NotEthernet);
+        yield return Case(
+            "bad cookie", With(discover, DhcpMessage.MagicCookieOffset, 0x64), DhcpDropReason.BadMagicCookie);
+        yield return Case(
+            "token ring", With(discover, DhcpMessage.HtypeOffset, 6), DhcpDropReason.NotEthernet);
         yield return Case("hlen 16", With(discover, DhcpMessage.HlenOffset, 16), DhcpDropReason.NotEthernet);
         yield return Case("reply op", With(discover, DhcpMessage.OpOffset, 2), DhcpDropReason.NotRequest);
         yield return Case("no message type", Build(DhcpMessageType.None), DhcpDropReason.MissingMessageType);
-        yield return Case("offer from client", Build(DhcpMessageType.Offer), DhcpDropReason.UnexpectedMessageType);
+        yield return Case(
+            "offer from client", Build(DhcpMessageType.Offer), DhcpDropReason.UnexpectedMessageType);
         yield return Case("type 200", Build((DhcpMessageType)200), DhcpDropReason.UnexpectedMessageType);
         yield return Case(
             "request without address", Build(DhcpMessageType.Request), DhcpDropReason.RequestWithoutAddress);
 
         // Options field: 53 1 1, then an option whose length runs past the end.
-        yield return Case("option past end", Options240([53, 1, 1, 12, 10, (byte)'a']), DhcpDropReason.BadOptionLength);
+        yield return Case(
+            "option past end", Options240([53, 1, 1, 12, 10, (byte)'a']), DhcpDropReason.BadOptionLength);
         yield return Case("length byte missing", Options240([53, 1, 1, 12]), DhcpDropReason.BadOptionLength);
-        yield return Case("message type of 2 bytes", Options240([53, 2, 1, 1, 255]), DhcpDropReason.BadOptionLength);
-        yield return Case("requested address of 3 bytes", Options240([53, 1, 3, 50, 3, 10, 0, 2, 255]), DhcpDropReason.BadOptionLength);
-        yield return Case("max size of 1 byte", Options240([53, 1, 1, 57, 1, 5, 255]), DhcpDropReason.BadOptionLength);
-        yield return Case("overload of 2 bytes", Options240([53, 1, 1, 52, 2, 1, 1, 255]), DhcpDropReason.BadOptionLength);
-        yield return Case("overload names no field", Options240([53, 1, 1, 52, 1, 0, 255]), DhcpDropReason.BadOverload);
-        yield return Case("overload names field 4", Options240([53, 1, 1, 52, 1, 4, 255]), DhcpDropReason.BadOverload);
+        yield return Case(
+            "message type of 2 bytes", Options240([53, 2, 1, 1, 255]), DhcpDropReason.BadOptionLength);
+        yield return Case(
+            "requested address of 3 bytes",
+            Options240([53, 1, 3, 50, 3, 10, 0, 2, 255]),
+            DhcpDropReason.BadOptionLength);
+        yield return Case(
+            "max size of 1 byte", Options240([53, 1, 1, 57, 1, 5, 255]), DhcpDropReason.BadOptionLength);
+        yield return Case(
+            "overload of 2 bytes", Options240([53, 1, 1, 52, 2, 1, 1, 255]), DhcpDropReason.BadOptionLength);
+        yield return Case(
+            "overload names no field", Options240([53, 1, 1, 52, 1, 0, 255]), DhcpDropReason.BadOverload);
+        yield return Case(
+            "overload names field 4", Options240([53, 1, 1, 52, 1, 4, 255]), DhcpDropReason.BadOverload);
         yield return Case("overload inside file", OverloadInFile(), DhcpDropReason.BadOverload);
         yield return Case("file option past end", BadFileOption(), DhcpDropReason.BadOptionLength);
 

@@ -35,7 +35,8 @@ public class DhcpServerTests
         yield return Case(DhcpOption.InterfaceMtu, [0x05, 0xAA]);
         yield return Case(DhcpOption.DomainSearch, ExpectedSearch);
 
-        static TestCaseData Case(DhcpOption code, byte[] data) => new TestCaseData((int)code, data).SetArgDisplayNames(code.ToString());
+        static TestCaseData Case(DhcpOption code, byte[] data) =>
+            new TestCaseData((int)code, data).SetArgDisplayNames(code.ToString());
     }
 
     [TestCaseSource(nameof(RequiredOptions))]
@@ -50,7 +51,8 @@ public class DhcpServerTests
     public void AckCarriesOption(int code, byte[] expected)
     {
         byte[] request = Build(
-            DhcpMessageType.Request, options: [Address(DhcpOption.ServerIdentifier, Server), Address(DhcpOption.RequestedIpAddress, Vm)]);
+            DhcpMessageType.Request,
+            options: [Address(DhcpOption.ServerIdentifier, Server), Address(DhcpOption.RequestedIpAddress, Vm)]);
         var (_, bytes) = Handle(new DhcpServer(Options()), request);
 
         Assert.That(OptionData(Parse(bytes), (DhcpOption)code), Is.EqualTo(expected));
@@ -93,26 +95,31 @@ public class DhcpServerTests
         var server = new DhcpServer(Options() with { LeaseTime = TimeSpan.MaxValue });
         var (_, bytes) = Handle(server, Build(DhcpMessageType.Discover));
         var options = FieldOptions(bytes, DhcpMessage.OptionsOffset, bytes.Length - DhcpMessage.OptionsOffset);
+        byte[] data = options.Single(o => o.Code == (int)(DhcpOption)code).Data;
 
-        Assert.That(options.Single(o => o.Code == (int)(DhcpOption)code).Data, Is.EqualTo(new byte[] { 255, 255, 255, 255 }));
+        Assert.That(data, Is.EqualTo(new byte[] { 255, 255, 255, 255 }));
     }
 
     public static IEnumerable<TestCaseData> RequestCases()
     {
         var selecting = new[] { Address(DhcpOption.ServerIdentifier, Server) };
-        yield return new TestCaseData(0u, selecting.Append(Address(DhcpOption.RequestedIpAddress, Vm)).ToArray(), (int)DhcpMessageType.Ack)
+        var requestVm = Address(DhcpOption.RequestedIpAddress, Vm);
+        var requestOther = Address(DhcpOption.RequestedIpAddress, Other);
+        int ack = (int)DhcpMessageType.Ack;
+        int nak = (int)DhcpMessageType.Nak;
+        yield return new TestCaseData(0u, selecting.Append(requestVm).ToArray(), ack)
             .SetArgDisplayNames("selecting, VM address");
-        yield return new TestCaseData(0u, selecting.Append(Address(DhcpOption.RequestedIpAddress, Other)).ToArray(), (int)DhcpMessageType.Nak)
+        yield return new TestCaseData(0u, selecting.Append(requestOther).ToArray(), nak)
             .SetArgDisplayNames("selecting, other address");
-        yield return new TestCaseData(0u, selecting, (int)DhcpMessageType.Nak)
+        yield return new TestCaseData(0u, selecting, nak)
             .SetArgDisplayNames("selecting, no requested address");
-        yield return new TestCaseData(0u, new[] { Address(DhcpOption.RequestedIpAddress, Vm) }, (int)DhcpMessageType.Ack)
+        yield return new TestCaseData(0u, new[] { requestVm }, ack)
             .SetArgDisplayNames("init-reboot, VM address");
-        yield return new TestCaseData(0u, new[] { Address(DhcpOption.RequestedIpAddress, Other) }, (int)DhcpMessageType.Nak)
+        yield return new TestCaseData(0u, new[] { requestOther }, nak)
             .SetArgDisplayNames("init-reboot, other address");
-        yield return new TestCaseData(Vm.Value, Array.Empty<(DhcpOption, byte[])>(), (int)DhcpMessageType.Ack)
+        yield return new TestCaseData(Vm.Value, Array.Empty<(DhcpOption, byte[])>(), ack)
             .SetArgDisplayNames("renewing, VM address");
-        yield return new TestCaseData(Other.Value, Array.Empty<(DhcpOption, byte[])>(), (int)DhcpMessageType.Nak)
+        yield return new TestCaseData(Other.Value, Array.Empty<(DhcpOption, byte[])>(), nak)
             .SetArgDisplayNames("renewing, other address");
     }
 
@@ -121,7 +128,9 @@ public class DhcpServerTests
     {
         var options = ((DhcpOption, byte[])[])optionList;
         var expected = (DhcpMessageType)expectedType;
-        var (reply, bytes) = Handle(new DhcpServer(Options()), Build(DhcpMessageType.Request, ciaddr: ciaddr, options: options));
+        byte[] request = Build(DhcpMessageType.Request, ciaddr: ciaddr, options: options);
+
+        var (reply, bytes) = Handle(new DhcpServer(Options()), request);
 
         Assert.That(reply.MessageType, Is.EqualTo(expected));
         Assert.That((int)Parse(bytes).MessageType, Is.EqualTo((int)expected));
@@ -200,17 +209,34 @@ public class DhcpServerTests
     }
 
     private const ushort Broadcast = DhcpMessage.BroadcastFlag;
+    private const ushort NoFlags = 0;
+
+    // Attribute arguments must be constants of public types, so the table uses these ints.
+    private static class T
+    {
+        public const int Discover = (int)DhcpMessageType.Discover;
+        public const int Request = (int)DhcpMessageType.Request;
+        public const int Inform = (int)DhcpMessageType.Inform;
+    }
+
+    private static class D
+    {
+        public const int Relay = (int)DhcpDestination.Relay;
+        public const int Broadcast = (int)DhcpDestination.Broadcast;
+        public const int ClientAddress = (int)DhcpDestination.ClientAddress;
+        public const int YourAddress = (int)DhcpDestination.YourAddress;
+    }
     private static readonly uint Relay = Ipv4Address.Parse("192.168.1.1").Value;
 
     // RFC 2131 4.1: giaddr first, then NAK, then ciaddr, then the BROADCAST bit, then yiaddr.
-    [TestCase((int)DhcpMessageType.Discover, (ushort)0, 0u, 0u, (int)DhcpDestination.YourAddress, "10.0.2.2", 68)]
-    [TestCase((int)DhcpMessageType.Discover, Broadcast, 0u, 0u, (int)DhcpDestination.Broadcast, "255.255.255.255", 68)]
-    [TestCase((int)DhcpMessageType.Discover, Broadcast, 0u, 0xC0A80101u, (int)DhcpDestination.Relay, "192.168.1.1", 67)]
-    [TestCase((int)DhcpMessageType.Request, (ushort)0, 0x0A000202u, 0u, (int)DhcpDestination.ClientAddress, "10.0.2.2", 68)]
-    [TestCase((int)DhcpMessageType.Request, Broadcast, 0x0A000202u, 0u, (int)DhcpDestination.ClientAddress, "10.0.2.2", 68)]
-    [TestCase((int)DhcpMessageType.Request, (ushort)0, 0x0A00024Du, 0u, (int)DhcpDestination.Broadcast, "255.255.255.255", 68)]
-    [TestCase((int)DhcpMessageType.Request, (ushort)0, 0x0A00024Du, 0xC0A80101u, (int)DhcpDestination.Relay, "192.168.1.1", 67)]
-    [TestCase((int)DhcpMessageType.Inform, (ushort)0, 0x0A000202u, 0u, (int)DhcpDestination.ClientAddress, "10.0.2.2", 68)]
+    [TestCase(T.Discover, NoFlags, 0u, 0u, D.YourAddress, "10.0.2.2", 68)]
+    [TestCase(T.Discover, Broadcast, 0u, 0u, D.Broadcast, "255.255.255.255", 68)]
+    [TestCase(T.Discover, Broadcast, 0u, 0xC0A80101u, D.Relay, "192.168.1.1", 67)]
+    [TestCase(T.Request, NoFlags, 0x0A000202u, 0u, D.ClientAddress, "10.0.2.2", 68)]
+    [TestCase(T.Request, Broadcast, 0x0A000202u, 0u, D.ClientAddress, "10.0.2.2", 68)]
+    [TestCase(T.Request, NoFlags, 0x0A00024Du, 0u, D.Broadcast, "255.255.255.255", 68)]
+    [TestCase(T.Request, NoFlags, 0x0A00024Du, 0xC0A80101u, D.Relay, "192.168.1.1", 67)]
+    [TestCase(T.Inform, NoFlags, 0x0A000202u, 0u, D.ClientAddress, "10.0.2.2", 68)]
     public void ReplyAddressing(
         int messageType, ushort flags, uint ciaddr, uint giaddr,
         int expectedDestination, string address, int port)

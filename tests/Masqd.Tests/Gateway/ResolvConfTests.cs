@@ -6,7 +6,9 @@ namespace Masqd.Tests.Gateway;
 public class ResolvConfTests
 {
     // Each case: resolv.conf text, expected name servers, expected search domains ("|"-joined).
-    [TestCase("nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n",
+    [TestCase(
+        "nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\n"
+            + "options ndots:5\n",
         "10.96.0.10", "default.svc.cluster.local|svc.cluster.local|cluster.local")]
     [TestCase("nameserver 10.0.0.1\nnameserver fd00::10\nnameserver 10.0.0.2\n", "10.0.0.1|fd00::10|10.0.0.2", "")]
     [TestCase("nameserver not-an-address\nnameserver 10.0.0.300\nnameserver 10\nnameserver 1.2.3.4\n", "1.2.3.4", "")]

@@ -21,10 +21,14 @@ internal enum DhcpDropReason : byte
     /// <summary>The op field is not BOOTREQUEST.</summary>
     NotRequest,
 
-    /// <summary>An option runs past the end of its field, or has a length its code forbids.</summary>
+    /// <summary>
+    /// An option runs past the end of its field, or has a length its code forbids.
+    /// </summary>
     BadOptionLength,
 
-    /// <summary>The option overload option names no field, or appears outside the options.</summary>
+    /// <summary>
+    /// The option overload option names no field, or appears outside the options.
+    /// </summary>
     BadOverload,
 
     /// <summary>No DHCP message type option: plain BOOTP is not served.</summary>
@@ -39,10 +43,12 @@ internal enum DhcpDropReason : byte
     /// <summary>A REQUEST with no requested address, no server identifier and no ciaddr.</summary>
     RequestWithoutAddress,
 
-    /// <summary>A DECLINE: the client found the address in use. Counted, never answered.</summary>
+    /// <summary>
+    /// A DECLINE: the client found the address in use. Counted, never replied to.
+    /// </summary>
     Decline,
 
-    /// <summary>A RELEASE: the client gave the address up. Counted, never answered.</summary>
+    /// <summary>A RELEASE: the client gave the address up. Counted, never replied to.</summary>
     Release,
 
     /// <summary>The reply buffer is smaller than the smallest reply (300 bytes).</summary>

@@ -65,14 +65,18 @@ internal sealed class DhcpEncodedOptions
     /// </summary>
     internal int LargestFirst(int rank) => _largestFirst[rank];
 
-    /// <summary>Returns the whole option at <paramref name="index"/>: code, length and data.</summary>
+    /// <summary>
+    /// Returns the whole option at <paramref name="index"/>: code, length and data.
+    /// </summary>
     internal ReadOnlySpan<byte> OptionAt(int index)
     {
         var (_, start, length) = _options[index];
         return _bytes.AsSpan(start, length);
     }
 
-    /// <summary>Returns true for the options that describe a lease, left out of an INFORM's ACK.</summary>
+    /// <summary>
+    /// Returns true for the options that describe a lease, left out of an INFORM's ACK.
+    /// </summary>
     internal static bool IsLeaseOption(DhcpOption code) =>
         code is DhcpOption.IpAddressLeaseTime or DhcpOption.RenewalTime
             or DhcpOption.RebindingTime;

@@ -45,10 +45,15 @@ internal readonly ref struct DhcpMessage
     internal const int MagicCookieOffset = 236;
     internal const int OptionsOffset = 240;
 
-    /// <summary>Length of the fixed fields and the magic cookie, the smallest valid message.</summary>
+    /// <summary>
+    /// Length of the fixed fields and the magic cookie, the smallest valid message.
+    /// </summary>
     internal const int MinLength = OptionsOffset;
 
-    /// <summary>Smallest message a BOOTP relay or client must accept (RFC 1542 2.1).</summary>
+    /// <summary>
+    /// Length of a BOOTP message with its 64-byte vend field (RFC 951). Replies are padded to
+    /// it, because clients and relays from the BOOTP era may expect that size.
+    /// </summary>
     internal const int MinBootpLength = 300;
 
     internal const uint MagicCookie = 0x63825363;
@@ -79,7 +84,8 @@ internal readonly ref struct DhcpMessage
             return DhcpDropReason.BadMagicCookie;
 
         // Only Ethernet links reach masqd, so chaddr is always a 6-byte MAC.
-        if (bytes[HtypeOffset] != HardwareTypeEthernet || bytes[HlenOffset] != EthernetAddressLength)
+        if (bytes[HtypeOffset] != HardwareTypeEthernet
+            || bytes[HlenOffset] != EthernetAddressLength)
             return DhcpDropReason.NotEthernet;
 
         message = new DhcpMessage(bytes);
@@ -108,6 +114,8 @@ internal readonly ref struct DhcpMessage
     internal uint Cookie => BinaryPrimitives.ReadUInt32BigEndian(_bytes[MagicCookieOffset..]);
     internal ReadOnlySpan<byte> Options => _bytes[OptionsOffset..];
 
-    /// <summary>Returns a reader over the options, following option overload (RFC 2132 9.3).</summary>
+    /// <summary>
+    /// Returns a reader over the options, following option overload (RFC 2132 9.3).
+    /// </summary>
     internal DhcpOptionReader GetOptionReader() => new(_bytes);
 }

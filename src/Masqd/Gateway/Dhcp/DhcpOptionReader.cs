@@ -6,7 +6,7 @@ namespace Masqd.Gateway.Dhcp;
 /// (52) names them (RFC 2132 9.3). Each field ends at its end option or at its last byte.
 /// </summary>
 /// <remarks>
-/// After <see cref="TryReadNext"/> returns false, <see cref="Error"/> tells a clean end
+/// After <see cref="TryReadNext"/> returns false, <see cref="Error"/> separates a clean end
 /// (<see cref="DhcpDropReason.None"/>) from a malformed option.
 /// </remarks>
 internal ref struct DhcpOptionReader

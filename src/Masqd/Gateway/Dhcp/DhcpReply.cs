@@ -8,7 +8,9 @@ internal enum DhcpDestination : byte
     /// <summary>No reply was written.</summary>
     None = 0,
 
-    /// <summary>To the relay at giaddr, server port 67, MAC of the request's Ethernet source.</summary>
+    /// <summary>
+    /// To the relay at giaddr, server port 67, MAC of the request's Ethernet source.
+    /// </summary>
     Relay,
 
     /// <summary>To 255.255.255.255 at ff:ff:ff:ff:ff:ff, client port 68.</summary>
@@ -17,17 +19,23 @@ internal enum DhcpDestination : byte
     /// <summary>Unicast to the client's ciaddr at chaddr, client port 68.</summary>
     ClientAddress,
 
-    /// <summary>Unicast to yiaddr at chaddr, client port 68, before the client has the address.</summary>
+    /// <summary>
+    /// Unicast to yiaddr at chaddr, client port 68, before the client has the address.
+    /// </summary>
     YourAddress,
 }
 
-/// <summary>Outcome of <see cref="DhcpServer.Handle"/>: a reply and its addressing, or a drop.</summary>
+/// <summary>
+/// Outcome of <see cref="DhcpServer.Handle"/>: a reply and its addressing, or a drop.
+/// </summary>
 internal readonly record struct DhcpReply
 {
     internal const ushort ServerPort = 67;
     internal const ushort ClientPort = 68;
 
-    /// <summary>Why no reply was written, or <see cref="DhcpDropReason.None"/> for a reply.</summary>
+    /// <summary>
+    /// Why no reply was written, or <see cref="DhcpDropReason.None"/> for a reply.
+    /// </summary>
     public DhcpDropReason DropReason { get; init; }
 
     public DhcpMessageType MessageType { get; init; }
@@ -35,7 +43,9 @@ internal readonly record struct DhcpReply
     /// <summary>Length of the DHCP message in the reply buffer: the UDP payload.</summary>
     public int Length { get; init; }
 
-    /// <summary>Length of the whole Ethernet frame, set only by <see cref="DhcpServer.HandleFrame"/>.</summary>
+    /// <summary>
+    /// Length of the whole Ethernet frame, set only by <see cref="DhcpServer.HandleFrame"/>.
+    /// </summary>
     public int FrameLength { get; init; }
 
     public DhcpDestination Destination { get; init; }

@@ -69,10 +69,16 @@ internal ref struct DhcpReplyWriter
         if (TryAppend(option, ref _optionsPosition, _optionsLimit))
             return;
 
-        if (_overload && TryAppend(option, ref _filePosition, DhcpMessage.FileLength, DhcpMessage.FileOffset))
+        if (!_overload)
+        {
+            OmittedCount++;
+            return;
+        }
+
+        if (TryAppend(option, ref _filePosition, DhcpMessage.FileLength, DhcpMessage.FileOffset))
             return;
 
-        if (_overload && TryAppend(option, ref _snamePosition, DhcpMessage.SnameLength, DhcpMessage.SnameOffset))
+        if (TryAppend(option, ref _snamePosition, DhcpMessage.SnameLength, DhcpMessage.SnameOffset))
             return;
 
         OmittedCount++;
@@ -80,7 +86,7 @@ internal ref struct DhcpReplyWriter
 
     /// <summary>
     /// Closes each field used with the end option, fills in the overload option, and returns
-    /// the message length, padded to the 300 bytes that BOOTP clients expect (RFC 1542 2.1).
+    /// the message length, padded to the 300 bytes of a BOOTP message (RFC 951).
     /// </summary>
     internal int Finish()
     {

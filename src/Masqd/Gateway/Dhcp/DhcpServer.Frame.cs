@@ -4,7 +4,9 @@ namespace Masqd.Gateway.Dhcp;
 
 internal sealed partial class DhcpServer
 {
-    /// <summary>Offset of the DHCP message in a reply frame: Ethernet, IPv4 and UDP headers.</summary>
+    /// <summary>
+    /// Offset of the DHCP message in a reply frame: Ethernet, IPv4 and UDP headers.
+    /// </summary>
     internal const int FramePayloadOffset =
         EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
 
@@ -18,8 +20,10 @@ internal sealed partial class DhcpServer
     /// The request's Ethernet source: the MAC of a relay, or of a client that has an address.
     /// </param>
     /// <param name="frame">Where the frame goes: 1514 bytes are always enough.</param>
-    /// <returns>The reply with <see cref="DhcpReply.FrameLength"/> set, or why there is none.</returns>
-    internal DhcpReply HandleFrame(ReadOnlySpan<byte> request, MacAddress requestSource, Span<byte> frame)
+    /// <returns>The reply with <see cref="DhcpReply.FrameLength"/> set, or why there is
+    /// none.</returns>
+    internal DhcpReply HandleFrame(
+        ReadOnlySpan<byte> request, MacAddress requestSource, Span<byte> frame)
     {
         if (frame.Length < FramePayloadOffset)
             return DhcpReply.Drop(DhcpDropReason.ReplyBufferTooSmall);
@@ -28,7 +32,8 @@ internal sealed partial class DhcpServer
         if (!reply.IsReply)
             return reply;
 
-        MacAddress chaddr = MacAddress.Read(frame[(FramePayloadOffset + DhcpMessage.ChaddrOffset)..]);
+        int chaddrOffset = FramePayloadOffset + DhcpMessage.ChaddrOffset;
+        MacAddress chaddr = MacAddress.Read(frame[chaddrOffset..]);
         EthernetFrame ethernet = EthernetFrame.Write(
             frame, DestinationMac(reply, requestSource, chaddr), GatewayAddresses.GatewayMac,
             EtherType.Ipv4);
@@ -43,10 +48,11 @@ internal sealed partial class DhcpServer
         return reply with { FrameLength = FramePayloadOffset + reply.Length };
     }
 
-    // RFC 2131 4.1: a reply to yiaddr goes to chaddr, because the client cannot answer ARP for
-    // an address it does not have yet. A relay or a client with ciaddr sent the request from
+    // RFC 2131 4.1: a reply to yiaddr goes to chaddr, because the client cannot reply to ARP
+    // for an address it does not have yet. A relay or a client with ciaddr sent the request from
     // its own MAC.
-    private static MacAddress DestinationMac(DhcpReply reply, MacAddress requestSource, MacAddress chaddr) =>
+    private static MacAddress DestinationMac(
+        DhcpReply reply, MacAddress requestSource, MacAddress chaddr) =>
         reply.Destination switch
         {
             DhcpDestination.Broadcast => MacAddress.Broadcast,

@@ -79,7 +79,8 @@ internal sealed partial class DhcpServer
     /// table 3): xid, flags, giaddr and chaddr come from the request, hops, secs and siaddr
     /// are zero, and sname and file stay empty unless options overflow into them.
     /// </summary>
-    private static void WriteHeader(DhcpMessage request, Span<byte> message, uint ciaddr, uint yiaddr)
+    private static void WriteHeader(
+        DhcpMessage request, Span<byte> message, uint ciaddr, uint yiaddr)
     {
         message.Clear();
         message[DhcpMessage.OpOffset] = DhcpMessage.BootReply;
@@ -121,12 +122,15 @@ internal sealed partial class DhcpServer
         }
 
         if (type != DhcpMessageType.Nak && request.Ciaddr != 0)
-            return reply with { Destination = DhcpDestination.ClientAddress, DestinationAddress = new Ipv4Address(request.Ciaddr) };
+            return To(reply, DhcpDestination.ClientAddress, request.Ciaddr);
 
         // An INFORM without ciaddr breaks RFC 2131 4.4.3, and leaves no unicast address either.
         if (type == DhcpMessageType.Nak || request.Broadcast || yiaddr == 0)
-            return reply with { Destination = DhcpDestination.Broadcast, DestinationAddress = Ipv4Address.Broadcast };
+            return To(reply, DhcpDestination.Broadcast, Ipv4Address.Broadcast.Value);
 
-        return reply with { Destination = DhcpDestination.YourAddress, DestinationAddress = new Ipv4Address(yiaddr) };
+        return To(reply, DhcpDestination.YourAddress, yiaddr);
     }
+
+    private static DhcpReply To(DhcpReply reply, DhcpDestination destination, uint address) =>
+        reply with { Destination = destination, DestinationAddress = new Ipv4Address(address) };
 }

@@ -4,7 +4,7 @@ namespace Masqd.Gateway.Dhcp;
 
 /// <summary>
 /// DHCPv4 server of the gateway (RFC 2131, RFC 2132) for one VM: it leases the one VM address
-/// to whatever MAC asks, and answers over bytes with no I/O.
+/// to whatever MAC requests it, and works over bytes with no I/O.
 /// </summary>
 /// <remarks>
 /// Every OFFER and ACK carries the same options, requested or not, because some clients
@@ -13,10 +13,14 @@ namespace Masqd.Gateway.Dhcp;
 /// </remarks>
 internal sealed partial class DhcpServer
 {
-    /// <summary>Smallest maximum message size a client may set, and the default (RFC 2132 9.10).</summary>
+    /// <summary>
+    /// Smallest maximum message size a client may set, and the default (RFC 2132 9.10).
+    /// </summary>
     internal const int MinMaxMessageSize = 576;
 
-    /// <summary>IPv4 header without options plus UDP header, inside the maximum message size.</summary>
+    /// <summary>
+    /// IPv4 header without options plus UDP header, inside the maximum message size.
+    /// </summary>
     internal const int IpAndUdpHeaderLength = 28;
 
     private const int MessageTypeOptionSize = 3;
@@ -39,7 +43,9 @@ internal sealed partial class DhcpServer
     /// <summary>True once some MAC has received an ACK to a REQUEST.</summary>
     internal bool HasLeaseOwner { get; private set; }
 
-    /// <summary>The MAC that last received an ACK to a REQUEST, <see cref="MacAddress.Zero"/> before.</summary>
+    /// <summary>
+    /// The MAC that last received an ACK to a REQUEST, <see cref="MacAddress.Zero"/> before.
+    /// </summary>
     internal MacAddress LeaseOwner { get; private set; }
 
     internal long DeclineCount => Interlocked.Read(ref _declineCount);
@@ -100,10 +106,11 @@ internal sealed partial class DhcpServer
     }
 
     /// <summary>
-    /// Tells the client's state from the REQUEST (RFC 2131 4.3.2) and acknowledges the
-    /// address it asks for when that is the VM's, or rejects it with a NAK.
+    /// Finds the client's state from the REQUEST (RFC 2131 4.3.2), then acknowledges the
+    /// requested address when it is the VM's, or rejects it with a NAK.
     /// </summary>
-    private DhcpReply HandleRequest(DhcpMessage message, DhcpRequestOptions options, Span<byte> reply)
+    private DhcpReply HandleRequest(
+        DhcpMessage message, DhcpRequestOptions options, Span<byte> reply)
     {
         uint requested;
         if (options.ServerIdentifier != 0)

@@ -16,7 +16,9 @@ internal sealed record DhcpServerOptions
 
     public required Ipv4Address Router { get; init; }
 
-    /// <summary>Name servers for option 6. IPv6 entries are skipped, and an empty list omits it.</summary>
+    /// <summary>
+    /// Name servers for option 6. IPv6 entries are skipped, and an empty list omits it.
+    /// </summary>
     public IReadOnlyList<IPAddress> DnsServers { get; init; } = [];
 
     /// <summary>
