@@ -1,3 +1,5 @@
+using Masqd.Wire;
+
 namespace Masqd.Nat;
 
 internal sealed partial class ConnectionTable
@@ -14,7 +16,7 @@ internal sealed partial class ConnectionTable
     /// <remarks>Call it only from the pump of <paramref name="direction"/>: each direction's
     /// counters have that pump as their only writer.</remarks>
     public bool TryTouch(
-        in Flow flow, PacketDirection direction, TcpControlBits bits, int length, long now)
+        in Flow flow, PacketDirection direction, TcpFlags bits, int length, long now)
     {
         ref Entry entry = ref entries[flow.Index];
         int generation = GenerationOf(flow.Sequence);

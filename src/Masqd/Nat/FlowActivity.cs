@@ -1,3 +1,5 @@
+using Masqd.Wire;
+
 namespace Masqd.Nat;
 
 /// <summary>
@@ -67,7 +69,7 @@ internal static class FlowActivity
     /// first packet against the flow's origin, and TCP segments drive the state machine.
     /// </summary>
     public static long Advance(
-        long word, FlowProtocol protocol, bool original, TcpControlBits bits, long now)
+        long word, FlowProtocol protocol, bool original, TcpFlags bits, long now)
     {
         long time = Math.Max(LastSeen(word), now & MaxTime);
         long updated = (word & ~(MaxTime << TimeShift)) | (time << TimeShift);

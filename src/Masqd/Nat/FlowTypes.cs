@@ -28,22 +28,6 @@ internal enum PacketDirection : byte
     FromPod = 1,
 }
 
-/// <summary>
-/// TCP control bits as they sit in the low byte of the flags field (RFC 9293 3.1), so a
-/// translator can pass that byte through unchanged.
-/// </summary>
-[Flags]
-internal enum TcpControlBits : byte
-{
-    None = 0,
-    Fin = 0x01,
-    Syn = 0x02,
-    Rst = 0x04,
-    Psh = 0x08,
-    Ack = 0x10,
-    Urg = 0x20,
-}
-
 /// <summary>Result of <see cref="ConnectionTable.TryAddFromVm"/> and <see cref="ConnectionTable.TryAddFromPod"/>.</summary>
 internal enum FlowInsertStatus : byte
 {

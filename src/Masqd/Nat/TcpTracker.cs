@@ -1,3 +1,5 @@
+using Masqd.Wire;
+
 namespace Masqd.Nat;
 
 /// <summary>
@@ -46,28 +48,28 @@ internal static class TcpTracker
 {
     /// <summary>Returns the state after a segment with <paramref name="bits"/> crossed the middlebox.</summary>
     public static TcpState Advance(
-        TcpState state, ref TcpCloseFlags close, TcpControlBits bits, bool original)
+        TcpState state, ref TcpCloseFlags close, TcpFlags bits, bool original)
     {
         // RFC 9293 3.10.7: a reset aborts the connection in any state.
-        if ((bits & TcpControlBits.Rst) != 0)
+        if ((bits & TcpFlags.Rst) != 0)
             return TcpState.Close;
 
-        if ((bits & TcpControlBits.Syn) != 0)
+        if ((bits & TcpFlags.Syn) != 0)
             return AdvanceOnSyn(state, ref close, bits, original);
 
-        if ((bits & TcpControlBits.Fin) != 0)
+        if ((bits & TcpFlags.Fin) != 0)
             return AdvanceOnFin(state, ref close, original);
 
-        if ((bits & TcpControlBits.Ack) != 0)
+        if ((bits & TcpFlags.Ack) != 0)
             return AdvanceOnAck(state, close, original);
 
         return state;
     }
 
     private static TcpState AdvanceOnSyn(
-        TcpState state, ref TcpCloseFlags close, TcpControlBits bits, bool original)
+        TcpState state, ref TcpCloseFlags close, TcpFlags bits, bool original)
     {
-        bool ack = (bits & TcpControlBits.Ack) != 0;
+        bool ack = (bits & TcpFlags.Ack) != 0;
 
         // A SYN on a closed or closing tuple opens a new connection there, as a host accepts
         // a new SYN in TIME-WAIT (RFC 9293 3.10.7.4).

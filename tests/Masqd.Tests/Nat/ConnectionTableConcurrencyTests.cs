@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Masqd.Nat;
+using Masqd.Wire;
 
 namespace Masqd.Tests.Nat;
 
@@ -119,7 +120,7 @@ internal sealed class ConnectionTableConcurrencyTests
             return;
         }
 
-        if (table.TryTouch(flow, direction, TcpControlBits.Ack, 1, 0))
+        if (table.TryTouch(flow, direction, TcpFlags.Ack, 1, 0))
             report.Touches++;
         else
             report.TouchFailed++;

@@ -1,18 +1,19 @@
 using Masqd.Nat;
+using Masqd.Wire;
 
 namespace Masqd.Tests.Nat;
 
 internal sealed class ConnectionTableExpiryTests
 {
     private const long Start = 10_000;
-    private const TcpControlBits Syn = TcpControlBits.Syn;
-    private const TcpControlBits SynAck = TcpControlBits.Syn | TcpControlBits.Ack;
-    private const TcpControlBits Ack = TcpControlBits.Ack;
-    private const TcpControlBits FinAck = TcpControlBits.Fin | TcpControlBits.Ack;
-    private const TcpControlBits None = TcpControlBits.None;
+    private const TcpFlags Syn = TcpFlags.Syn;
+    private const TcpFlags SynAck = TcpFlags.Syn | TcpFlags.Ack;
+    private const TcpFlags Ack = TcpFlags.Ack;
+    private const TcpFlags FinAck = TcpFlags.Fin | TcpFlags.Ack;
+    private const TcpFlags None = TcpFlags.None;
 
     /// <summary>One packet: V from the VM, P from the pod side.</summary>
-    internal readonly record struct Packet(PacketDirection Direction, TcpControlBits Bits);
+    internal readonly record struct Packet(PacketDirection Direction, TcpFlags Bits);
 
     private static readonly TestCaseData[] Cases =
     [
@@ -23,7 +24,7 @@ internal sealed class ConnectionTableExpiryTests
         Case("TCP CLOSE_WAIT", FlowProtocol.Tcp, 60, [V(Syn), P(SynAck), V(Ack), V(FinAck), P(Ack)]),
         Case("TCP LAST_ACK", FlowProtocol.Tcp, 30, [V(Syn), P(SynAck), V(Ack), V(FinAck), P(FinAck)]),
         Case("TCP TIME_WAIT", FlowProtocol.Tcp, 120, [V(Syn), P(SynAck), V(Ack), V(FinAck), P(FinAck), V(Ack)]),
-        Case("TCP CLOSE", FlowProtocol.Tcp, 10, [V(Syn), P(TcpControlBits.Rst)]),
+        Case("TCP CLOSE", FlowProtocol.Tcp, 10, [V(Syn), P(TcpFlags.Rst)]),
         Case("UDP unreplied", FlowProtocol.Udp, 30, [V(None), V(None)]),
         Case("UDP replied", FlowProtocol.Udp, 120, [V(None), P(None)]),
         Case("ICMP echo", FlowProtocol.IcmpEcho, 30, [V(None), P(None)]),
@@ -76,7 +77,7 @@ internal sealed class ConnectionTableExpiryTests
     private static TestCaseData Case(string name, FlowProtocol protocol, int seconds, Packet[] packets) =>
         new TestCaseData(protocol, seconds, packets).SetName($"Flow_ExpiresAfterStateTimeout({name})");
 
-    private static Packet V(TcpControlBits bits) => new(PacketDirection.FromVm, bits);
+    private static Packet V(TcpFlags bits) => new(PacketDirection.FromVm, bits);
 
-    private static Packet P(TcpControlBits bits) => new(PacketDirection.FromPod, bits);
+    private static Packet P(TcpFlags bits) => new(PacketDirection.FromPod, bits);
 }

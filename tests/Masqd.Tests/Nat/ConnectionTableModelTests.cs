@@ -1,5 +1,6 @@
 using FsCheck.Fluent;
 using Masqd.Nat;
+using Masqd.Wire;
 
 namespace Masqd.Tests.Nat;
 
@@ -97,7 +98,7 @@ internal sealed class ConnectionTableModelTests
 
         Assert.That(found, Is.EqualTo(model.Flows.ContainsKey(key)), $"lookup of {key}");
         if (found)
-            Assert.That(table.TryTouch(flow, direction, TcpControlBits.Ack, 100, model.Now), Is.True);
+            Assert.That(table.TryTouch(flow, direction, TcpFlags.Ack, 100, model.Now), Is.True);
         if (found)
             model.Touch(key, direction);
     }

@@ -1,4 +1,5 @@
 using Masqd.Nat;
+using Masqd.Wire;
 
 namespace Masqd.Tests.Nat;
 
@@ -215,7 +216,7 @@ internal sealed class ConnectionTableTests
 
         Assert.That(status, Is.EqualTo(FlowInsertStatus.Added));
         Assert.That(table.TryFindFromVm(FlowProtocol.Udp, 1000, RemoteA, 53, out _), Is.False);
-        Assert.That(table.TryTouch(old, PacketDirection.FromVm, TcpControlBits.None, 1, Start + 30_001), Is.False);
+        Assert.That(table.TryTouch(old, PacketDirection.FromVm, TcpFlags.None, 1, Start + 30_001), Is.False);
         Assert.That(table.ReadCounters().Expired, Is.EqualTo(1));
     }
 
@@ -227,7 +228,7 @@ internal sealed class ConnectionTableTests
         table.Sweep(Start + 60_000);
         table.TryAddFromVm(FlowProtocol.Udp, 2000, RemoteB, 53, TcpState.None, Start + 60_000, out Flow reused);
 
-        bool touched = table.TryTouch(old, PacketDirection.FromPod, TcpControlBits.None, 1, Start + 60_001);
+        bool touched = table.TryTouch(old, PacketDirection.FromPod, TcpFlags.None, 1, Start + 60_001);
 
         Assert.That(reused.Index, Is.EqualTo(old.Index));
         Assert.That(touched, Is.False);
@@ -240,9 +241,9 @@ internal sealed class ConnectionTableTests
         var table = CreateTable();
         table.TryAddFromVm(FlowProtocol.Udp, 1000, RemoteA, 53, TcpState.None, Start, out Flow flow);
 
-        table.TryTouch(flow, PacketDirection.FromVm, TcpControlBits.None, 100, Start);
-        table.TryTouch(flow, PacketDirection.FromVm, TcpControlBits.None, 50, Start);
-        table.TryTouch(flow, PacketDirection.FromPod, TcpControlBits.None, 70, Start);
+        table.TryTouch(flow, PacketDirection.FromVm, TcpFlags.None, 100, Start);
+        table.TryTouch(flow, PacketDirection.FromVm, TcpFlags.None, 50, Start);
+        table.TryTouch(flow, PacketDirection.FromPod, TcpFlags.None, 70, Start);
 
         FlowCounters counters = table.ReadCounters(flow);
         Assert.That(counters.PacketsFromVm, Is.EqualTo(2));
@@ -257,9 +258,9 @@ internal sealed class ConnectionTableTests
         var table = CreateTable();
         table.TryAddFromPod(FlowProtocol.Tcp, 80, RemoteB, 51000, TcpState.None, Start, out Flow flow);
 
-        table.TryTouch(flow, PacketDirection.FromPod, TcpControlBits.Syn, 60, Start);
-        table.TryTouch(flow, PacketDirection.FromVm, TcpControlBits.Syn | TcpControlBits.Ack, 60, Start);
-        table.TryTouch(flow, PacketDirection.FromPod, TcpControlBits.Ack, 60, Start);
+        table.TryTouch(flow, PacketDirection.FromPod, TcpFlags.Syn, 60, Start);
+        table.TryTouch(flow, PacketDirection.FromVm, TcpFlags.Syn | TcpFlags.Ack, 60, Start);
+        table.TryTouch(flow, PacketDirection.FromPod, TcpFlags.Ack, 60, Start);
 
         Assert.That(table.TryGetActivity(flow, out TcpState state, out _), Is.True);
         Assert.That(state, Is.EqualTo(TcpState.Established));

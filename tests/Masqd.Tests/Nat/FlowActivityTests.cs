@@ -1,4 +1,5 @@
 using Masqd.Nat;
+using Masqd.Wire;
 
 namespace Masqd.Tests.Nat;
 
@@ -23,7 +24,7 @@ internal sealed class FlowActivityTests
     {
         long word = FlowActivity.Create(3, TcpState.None, 5000);
 
-        long updated = FlowActivity.Advance(word, FlowProtocol.Udp, original: true, TcpControlBits.None, 4000);
+        long updated = FlowActivity.Advance(word, FlowProtocol.Udp, original: true, TcpFlags.None, 4000);
 
         Assert.That(FlowActivity.LastSeen(updated), Is.EqualTo(5000));
     }
@@ -33,7 +34,7 @@ internal sealed class FlowActivityTests
     {
         long word = FlowActivity.Create(7, TcpState.None, 10);
 
-        long updated = FlowActivity.Advance(word, FlowProtocol.Udp, original: false, TcpControlBits.None, 20);
+        long updated = FlowActivity.Advance(word, FlowProtocol.Udp, original: false, TcpFlags.None, 20);
 
         Assert.That(FlowActivity.IsReplied(updated), Is.True);
         Assert.That(FlowActivity.Generation(updated), Is.EqualTo(7));

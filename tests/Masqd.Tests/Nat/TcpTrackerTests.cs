@@ -1,17 +1,18 @@
 using Masqd.Nat;
+using Masqd.Wire;
 
 namespace Masqd.Tests.Nat;
 
 internal sealed class TcpTrackerTests
 {
-    private const TcpControlBits Syn = TcpControlBits.Syn;
-    private const TcpControlBits SynAck = TcpControlBits.Syn | TcpControlBits.Ack;
-    private const TcpControlBits Ack = TcpControlBits.Ack;
-    private const TcpControlBits FinAck = TcpControlBits.Fin | TcpControlBits.Ack;
-    private const TcpControlBits Rst = TcpControlBits.Rst;
+    private const TcpFlags Syn = TcpFlags.Syn;
+    private const TcpFlags SynAck = TcpFlags.Syn | TcpFlags.Ack;
+    private const TcpFlags Ack = TcpFlags.Ack;
+    private const TcpFlags FinAck = TcpFlags.Fin | TcpFlags.Ack;
+    private const TcpFlags Rst = TcpFlags.Rst;
 
     /// <summary>One segment: 'O' for the original direction, 'R' for the reply direction.</summary>
-    internal readonly record struct Segment(char Side, TcpControlBits Bits);
+    internal readonly record struct Segment(char Side, TcpFlags Bits);
 
     private static readonly TestCaseData[] Conversations =
     [
@@ -52,7 +53,7 @@ internal sealed class TcpTrackerTests
     private static TestCaseData Case(string name, TcpState expected, Segment[] segments) =>
         new TestCaseData(segments, expected).SetName($"Conversation_EndsInState({name})");
 
-    private static Segment O(TcpControlBits bits) => new('O', bits);
+    private static Segment O(TcpFlags bits) => new('O', bits);
 
-    private static Segment R(TcpControlBits bits) => new('R', bits);
+    private static Segment R(TcpFlags bits) => new('R', bits);
 }
