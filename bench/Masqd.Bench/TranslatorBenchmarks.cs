@@ -13,7 +13,8 @@ namespace Masqd.Bench;
 [MemoryDiagnoser]
 public class TranslatorBenchmarks
 {
-    private const int HeadersLength = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + TcpSegment.MinHeaderLength;
+    private const int HeadersLength =
+        EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + TcpSegment.MinHeaderLength;
     private static readonly Ipv4Address Vm = Ipv4Address.Parse("10.0.2.2");
     private static readonly Ipv4Address Pod = Ipv4Address.Parse("10.244.1.7");
     private static readonly Ipv4Address Remote = Ipv4Address.Parse("93.184.216.34");
@@ -44,7 +45,8 @@ public class TranslatorBenchmarks
     {
         Ipv4Packet.TryCreate(frame.AsSpan(EthernetFrame.HeaderLength), out Ipv4Packet ip);
         TcpSegment.TryCreate(ip.Payload, out TcpSegment segment);
-        table.TryFindFromVm(FlowProtocol.Tcp, segment.SourcePort, Remote.Value, segment.DestinationPort, out Flow flow);
+        table.TryFindFromVm(
+            FlowProtocol.Tcp, segment.SourcePort, Remote.Value, segment.DestinationPort, out Flow flow);
         table.TryTouch(flow, PacketDirection.FromVm, segment.Flags, ip.TotalLength, 1);
 
         ip.SetSource(Pod);

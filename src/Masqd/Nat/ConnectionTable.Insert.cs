@@ -79,8 +79,9 @@ internal sealed partial class ConnectionTable
     private Flow Publish(int index, in Flow identity, TcpState initialState, long now)
     {
         ref Entry entry = ref entries[index];
-        int vmBucket = BucketOf(new LookupKey(identity.Protocol, identity.VmPort, identity.RemoteAddress, identity.RemotePort));
-        int podBucket = BucketOf(new LookupKey(identity.Protocol, identity.PodPort, identity.RemoteAddress, identity.RemotePort));
+        var vmKey = new LookupKey(identity.Protocol, identity.VmPort, identity.RemoteAddress, identity.RemotePort);
+        int vmBucket = BucketOf(vmKey);
+        int podBucket = BucketOf(vmKey with { Port = identity.PodPort });
 
         // Odd sequence first: a reader that reaches this entry through a link read before it
         // was retired must not mix the old key with the new one. Interlocked.Increment is a

@@ -209,7 +209,8 @@ internal sealed partial class ConnectionTable
         public byte Protocol;
         public byte Origin;
 
-        /// <summary>Time, TCP state, flags and generation (<see cref="FlowActivity"/>); compare-and-swap only.</summary>
+        /// <summary>Time, TCP state, flags and generation (<see cref="FlowActivity"/>).</summary>
+        /// <remarks>Changed by compare-and-swap only.</remarks>
         public long Activity;
 
         // Written by the VM-to-pod pump only.

@@ -33,7 +33,7 @@ internal sealed class FlowTimeouts
         _ => icmpEcho,
     };
 
-    /// <summary>Returns whether the flow has been idle for longer than its timeout at <paramref name="now"/>.</summary>
+    /// <summary>Returns whether the flow has been idle longer than its timeout at <paramref name="now"/>.</summary>
     public bool IsExpired(FlowProtocol protocol, long activity, long now)
     {
         long idle = (now & FlowActivity.MaxTime) - FlowActivity.LastSeen(activity);

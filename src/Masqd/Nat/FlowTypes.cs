@@ -28,7 +28,7 @@ internal enum PacketDirection : byte
     FromPod = 1,
 }
 
-/// <summary>Result of <see cref="ConnectionTable.TryAddFromVm"/> and <see cref="ConnectionTable.TryAddFromPod"/>.</summary>
+/// <summary>Result of an insert into <see cref="ConnectionTable"/>.</summary>
 internal enum FlowInsertStatus : byte
 {
     /// <summary>A new flow was created.</summary>

@@ -9,7 +9,8 @@ internal sealed class InboundPortFilter
 
     private readonly bool[] allowed = new bool[2 * PortCount];
 
-    /// <summary>Builds the filter; an empty list allows every port. Throws on a protocol other than TCP or UDP.</summary>
+    /// <summary>Builds the filter, where an empty list allows every port.</summary>
+    /// <exception cref="ArgumentException">An entry names a protocol other than TCP or UDP.</exception>
     public InboundPortFilter(IReadOnlyList<InboundPort> ports)
     {
         if (ports.Count == 0)

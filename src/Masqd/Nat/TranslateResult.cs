@@ -9,7 +9,7 @@ internal enum TranslateVerdict : byte
     /// <summary>Send the rewritten frame on: from the VM to the pod side, or from the pod side to the VM.</summary>
     Forward,
 
-    /// <summary>Send the rewritten frame back to the VM: it came from the VM and was addressed to the pod address.</summary>
+    /// <summary>Send the rewritten frame back to the VM, which addressed it to the pod address.</summary>
     Hairpin,
 
     /// <summary>
@@ -66,7 +66,10 @@ internal enum DropReason : byte
     /// <summary>A packet from the VM to the pod address on a port that does not lead back to the VM.</summary>
     HairpinToPodPort,
 
-    /// <summary>A refusal would be sent to a non-unicast source or in answer to a reset (RFC 1122 3.2.2, RFC 9293 3.10.7.1).</summary>
+    /// <summary>
+    /// A refusal would go to a source that is not unicast (RFC 1122 3.2.2) or answer a reset
+    /// (RFC 9293 3.10.7.1).
+    /// </summary>
     ReplyNotAllowed,
 
     /// <summary>The caller's reply buffer cannot hold the refusal.</summary>

@@ -28,8 +28,9 @@ internal sealed partial class Translator
         if (ip.Destination != podAddress)
             return TranslateResult.Dropped(DropReason.NotToPod);
 
-        if (ip.Protocol == IpProtocol.Icmp && IcmpV4Message.TryCreate(ip.Payload, out IcmpV4Message icmp) && icmp.IsError)
-            return TranslateIcmpError(ip, icmp);
+        bool icmp = ip.Protocol == IpProtocol.Icmp;
+        if (icmp && IcmpV4Message.TryCreate(ip.Payload, out IcmpV4Message message) && message.IsError)
+            return TranslateIcmpError(ip, message);
 
         reason = TryReadTransport(ip, PacketDirection.FromPod, out Transport transport);
         if (reason != DropReason.None)
@@ -126,7 +127,10 @@ internal sealed partial class Translator
         if (!QuotedPacket.TryCreate(icmp.Body, out QuotedPacket quoted))
             return TranslateResult.Dropped(DropReason.Malformed);
 
-        if (quoted.Source != podAddress || !quoted.TryReadPorts(out FlowProtocol protocol, out ushort podPort, out ushort remotePort))
+        if (quoted.Source != podAddress)
+            return TranslateResult.Dropped(DropReason.NoFlow);
+
+        if (!quoted.TryReadPorts(out FlowProtocol protocol, out ushort podPort, out ushort remotePort))
             return TranslateResult.Dropped(DropReason.NoFlow);
 
         // An error does not refresh the flow: it says nothing about the flow being in use.

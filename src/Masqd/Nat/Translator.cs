@@ -119,7 +119,8 @@ internal sealed partial class Translator
     }
 
     private DropReason Touch(
-        FlowInsertStatus status, in Flow flow, PacketDirection direction, in Transport transport, Ipv4Packet ip, long now)
+        FlowInsertStatus status, in Flow flow, PacketDirection direction, in Transport transport,
+        Ipv4Packet ip, long now)
     {
         if (status is not (FlowInsertStatus.Added or FlowInsertStatus.Existing))
             return ToDropReason(status);

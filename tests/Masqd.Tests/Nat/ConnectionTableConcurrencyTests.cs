@@ -66,7 +66,8 @@ internal sealed class ConnectionTableConcurrencyTests
         var pinned = new Flow[PinnedFlows];
         for (int i = 0; i < PinnedFlows; i++)
         {
-            table.TryAddFromVm(FlowProtocol.Tcp, (ushort)(100 + i), PinnedRemote, 443, TcpState.Established, 0, out pinned[i]);
+            table.TryAddFromVm(
+                FlowProtocol.Tcp, (ushort)(100 + i), PinnedRemote, 443, TcpState.Established, 0, out pinned[i]);
         }
 
         return pinned;
@@ -84,7 +85,8 @@ internal sealed class ConnectionTableConcurrencyTests
             for (int i = 0; i < ChurnFlows; i++)
             {
                 ushort vmPort = (ushort)(2000 + i);
-                table.TryAddFromVm(FlowProtocol.Udp, vmPort, remote, Derive(vmPort, remote), TcpState.None, now, out _);
+                ushort remotePort = Derive(vmPort, remote);
+                table.TryAddFromVm(FlowProtocol.Udp, vmPort, remote, remotePort, TcpState.None, now, out _);
             }
 
             now += 31_000;
@@ -107,7 +109,8 @@ internal sealed class ConnectionTableConcurrencyTests
         }
     }
 
-    private static void CheckPinned(ConnectionTable table, Flow expected, PacketDirection direction, ReaderReport report)
+    private static void CheckPinned(
+        ConnectionTable table, Flow expected, PacketDirection direction, ReaderReport report)
     {
         bool found = direction == PacketDirection.FromVm
             ? table.TryFindFromVm(FlowProtocol.Tcp, expected.VmPort, PinnedRemote, 443, out Flow flow)

@@ -112,7 +112,8 @@ internal sealed class ConnectionTableModelTests
             foreach (ushort port in VmPorts.Concat(PodPorts))
             {
                 int expected = model.Flows.Keys.Count(k => k.Protocol == protocol && k.Port == port);
-                Assert.That(table.CountFlowsOfVmPort(protocol, port), Is.EqualTo(expected), $"flows of {protocol} {port}");
+                int actual = table.CountFlowsOfVmPort(protocol, port);
+                Assert.That(actual, Is.EqualTo(expected), $"flows of {protocol} {port}");
             }
         }
 

@@ -24,7 +24,10 @@ internal sealed class FlowModel(ConnectionTableOptions options)
 
     public long Now { get; set; } = 1_000;
 
-    /// <summary>Returns the expected status; sets the pod port the table must have chosen, when only one is right.</summary>
+    /// <summary>
+    /// Returns the expected status, and the pod port the table must have chosen when only
+    /// one is right.
+    /// </summary>
     public FlowInsertStatus AddFromVm(ModelKey key, ushort actualPodPort, out ushort? requiredPodPort)
     {
         requiredPodPort = null;
@@ -38,7 +41,8 @@ internal sealed class FlowModel(ConnectionTableOptions options)
             return FlowInsertStatus.TableFull;
 
         requiredPodPort = ExpectedPodPort(key);
-        Flows[key] = new ModelFlow { Origin = FlowOrigin.Vm, PodPort = requiredPodPort ?? actualPodPort, LastSeen = Now };
+        ushort podPort = requiredPodPort ?? actualPodPort;
+        Flows[key] = new ModelFlow { Origin = FlowOrigin.Vm, PodPort = podPort, LastSeen = Now };
         return FlowInsertStatus.Added;
     }
 

@@ -72,7 +72,8 @@ internal static class NatFrames
     }
 
     /// <summary>An ICMP error from <paramref name="router"/> quoting the first bytes of an IP packet.</summary>
-    public static byte[] IcmpError(IPAddress router, IPAddress destination, IcmpV4TypeCode type, ReadOnlySpan<byte> quoted)
+    public static byte[] IcmpError(
+        IPAddress router, IPAddress destination, IcmpV4TypeCode type, ReadOnlySpan<byte> quoted)
     {
         var icmp = new IcmpV4Packet(new ByteArraySegment(new byte[8 + quoted.Length])) { TypeCode = type };
         icmp.PayloadData = quoted.ToArray();

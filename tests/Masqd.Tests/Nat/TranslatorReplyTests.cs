@@ -6,7 +6,10 @@ using PacketDotNet;
 
 namespace Masqd.Tests.Nat;
 
-/// <summary>Refusals for ports that are not the VM's, translated ICMP errors, hairpin and offloaded checksums.</summary>
+/// <summary>
+/// Refusals for ports that are not the VM's, translated ICMP errors, hairpin and frames that
+/// still need their checksum.
+/// </summary>
 internal sealed class TranslatorReplyTests
 {
     private const long Now = 5_000;
@@ -17,7 +20,8 @@ internal sealed class TranslatorReplyTests
     public void Reset_FollowsRfc9293(TcpFlagsSet flags, uint expectedSequence, uint expectedAcknowledgment)
     {
         Translator translator = TranslatorTests.CreateTranslator(out _, OnlyHttp);
-        byte[] frame = NatFrames.Tcp(NatFrames.Remote, 51000, NatFrames.Pod, 81, flags, sequence: 1000, acknowledgment: 777);
+        byte[] frame = NatFrames.Tcp(
+            NatFrames.Remote, 51000, NatFrames.Pod, 81, flags, sequence: 1000, acknowledgment: 777);
         byte[] reply = new byte[1514];
 
         TranslateResult result = translator.FromPod(frame, Now, reply);
@@ -42,7 +46,8 @@ internal sealed class TranslatorReplyTests
     public void Reset_CountsDataAndFinInLength()
     {
         Translator translator = TranslatorTests.CreateTranslator(out _, OnlyHttp);
-        byte[] frame = NatFrames.Tcp(NatFrames.Remote, 51000, NatFrames.Pod, 81, TcpFlagsSet.Fin, new byte[10], sequence: 50);
+        byte[] frame = NatFrames.Tcp(
+            NatFrames.Remote, 51000, NatFrames.Pod, 81, TcpFlagsSet.Fin, new byte[10], sequence: 50);
         byte[] reply = new byte[1514];
 
         TranslateResult result = translator.FromPod(frame, Now, reply);
@@ -112,7 +117,8 @@ internal sealed class TranslatorReplyTests
         translator.FromVm(outbound, Now);
 
         // A router quotes the translated packet's IP header and its first 8 bytes of data.
-        byte[] error = NatFrames.IcmpError(IPAddress.Parse("192.0.2.1"), NatFrames.Pod, type, outbound.AsSpan(14, 28));
+        IPAddress router = IPAddress.Parse("192.0.2.1");
+        byte[] error = NatFrames.IcmpError(router, NatFrames.Pod, type, outbound.AsSpan(14, 28));
         TranslateResult result = translator.FromPod(error, Now, new byte[1514]);
 
         Assert.That(result.Verdict, Is.EqualTo(TranslateVerdict.Forward));
@@ -154,7 +160,8 @@ internal sealed class TranslatorReplyTests
         Assert.That(tcp.ValidTcpChecksum, Is.True);
         Assert.That(ip.ValidIPChecksum, Is.True);
 
-        byte[] answer = NatFrames.Tcp(NatFrames.Vm, 8080, NatFrames.Pod, tcp.SourcePort, TcpFlagsSet.Syn | TcpFlagsSet.Ack);
+        TcpFlagsSet synAck = TcpFlagsSet.Syn | TcpFlagsSet.Ack;
+        byte[] answer = NatFrames.Tcp(NatFrames.Vm, 8080, NatFrames.Pod, tcp.SourcePort, synAck);
         TranslateResult answered = translator.FromVm(answer, Now);
 
         IPv4Packet back = NatFrames.ParseIp(answer);
@@ -198,7 +205,8 @@ internal sealed class TranslatorReplyTests
         return Checksum.Fold(ip.PseudoHeaderSum());
     }
 
-    private static ushort ReadTcpChecksum(byte[] frame) => BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(14 + 20 + 16));
+    private static ushort ReadTcpChecksum(byte[] frame) =>
+        BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(14 + 20 + 16));
 
     private static void WriteTcpChecksum(byte[] frame, ushort value) =>
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(14 + 20 + 16), value);

@@ -52,25 +52,29 @@ internal sealed class TranslatorTests
         Assert.That(secondUdp.SourcePort, Is.EqualTo(firstUdp.SourcePort));
     }
 
+    private static readonly IPAddress Vm = NatFrames.Vm;
+    private static readonly IPAddress Pod = NatFrames.Pod;
+    private static readonly IPAddress Remote = NatFrames.Remote;
+
     private static readonly TestCaseData[] VmDrops =
     [
-        new TestCaseData(NatFrames.Udp(IPAddress.Parse("10.0.2.9"), 1000, NatFrames.Remote, 53), DropReason.NotFromVm)
+        new TestCaseData(NatFrames.Udp(IPAddress.Parse("10.0.2.9"), 1000, Remote, 53), DropReason.NotFromVm)
             .SetName("FromVm_DropsForeignSource"),
-        new TestCaseData(NatFrames.Udp(NatFrames.Vm, 1000, IPAddress.Parse("255.255.255.255"), 67), DropReason.NotUnicast)
+        new TestCaseData(NatFrames.Udp(Vm, 1000, IPAddress.Parse("255.255.255.255"), 67), DropReason.NotUnicast)
             .SetName("FromVm_DropsBroadcast"),
-        new TestCaseData(NatFrames.Udp(NatFrames.Vm, 1000, IPAddress.Parse("224.0.0.251"), 5353), DropReason.NotUnicast)
+        new TestCaseData(NatFrames.Udp(Vm, 1000, IPAddress.Parse("224.0.0.251"), 5353), DropReason.NotUnicast)
             .SetName("FromVm_DropsMulticast"),
-        new TestCaseData(NatFrames.Tcp(NatFrames.Vm, 1000, NatFrames.Remote, 80, TcpFlagsSet.Rst), DropReason.NoFlow)
+        new TestCaseData(NatFrames.Tcp(Vm, 1000, Remote, 80, TcpFlagsSet.Rst), DropReason.NoFlow)
             .SetName("FromVm_DropsResetWithoutFlow"),
-        new TestCaseData(NatFrames.Echo(NatFrames.Vm, NatFrames.Remote, IcmpV4TypeCode.EchoReply, 7), DropReason.UnsupportedIcmp)
+        new TestCaseData(NatFrames.Echo(Vm, Remote, IcmpV4TypeCode.EchoReply, 7), DropReason.UnsupportedIcmp)
             .SetName("FromVm_DropsEchoReply"),
-        new TestCaseData(WithProtocol(NatFrames.Udp(NatFrames.Vm, 1000, NatFrames.Remote, 53), 47), DropReason.UnsupportedProtocol)
+        new TestCaseData(WithProtocol(NatFrames.Udp(Vm, 1000, Remote, 53), 47), DropReason.UnsupportedProtocol)
             .SetName("FromVm_DropsGre"),
-        new TestCaseData(AsFragment(NatFrames.Udp(NatFrames.Vm, 1000, NatFrames.Remote, 53)), DropReason.Fragment)
+        new TestCaseData(AsFragment(NatFrames.Udp(Vm, 1000, Remote, 53)), DropReason.Fragment)
             .SetName("FromVm_DropsFragment"),
-        new TestCaseData(NatFrames.Udp(NatFrames.Vm, 1000, NatFrames.Remote, 53)[..30], DropReason.Malformed)
+        new TestCaseData(NatFrames.Udp(Vm, 1000, Remote, 53)[..30], DropReason.Malformed)
             .SetName("FromVm_DropsTruncatedPacket"),
-        new TestCaseData(WithEtherType(NatFrames.Udp(NatFrames.Vm, 1000, NatFrames.Remote, 53), 0x86DD), DropReason.NotIpv4)
+        new TestCaseData(WithEtherType(NatFrames.Udp(Vm, 1000, Remote, 53), 0x86DD), DropReason.NotIpv4)
             .SetName("FromVm_DropsIpv6"),
     ];
 
@@ -118,7 +122,8 @@ internal sealed class TranslatorTests
     public void InboundFlow_VmReplyLeavesFromPodAddress()
     {
         Translator translator = CreateTranslator(out _);
-        translator.FromPod(NatFrames.Tcp(NatFrames.Remote, 51000, NatFrames.Pod, 8080, TcpFlagsSet.Syn), Now, new byte[1514]);
+        byte[] syn = NatFrames.Tcp(Remote, 51000, Pod, 8080, TcpFlagsSet.Syn);
+        translator.FromPod(syn, Now, new byte[1514]);
         byte[] answer = NatFrames.Tcp(NatFrames.Vm, 8080, NatFrames.Remote, 51000, TcpFlagsSet.Syn | TcpFlagsSet.Ack);
 
         TranslateResult result = translator.FromVm(answer, Now);
@@ -131,17 +136,17 @@ internal sealed class TranslatorTests
 
     private static readonly TestCaseData[] PodDrops =
     [
-        new TestCaseData(NatFrames.Tcp(NatFrames.Remote, 51000, NatFrames.Pod, 80, TcpFlagsSet.Ack), DropReason.NoFlow)
+        new TestCaseData(NatFrames.Tcp(Remote, 51000, Pod, 80, TcpFlagsSet.Ack), DropReason.NoFlow)
             .SetName("FromPod_DropsAckWithoutFlow"),
-        new TestCaseData(NatFrames.Tcp(NatFrames.Remote, 51000, NatFrames.Pod, 30010, TcpFlagsSet.Syn), DropReason.PodPort)
+        new TestCaseData(NatFrames.Tcp(Remote, 51000, Pod, 30010, TcpFlagsSet.Syn), DropReason.PodPort)
             .SetName("FromPod_DropsPodRangePort"),
-        new TestCaseData(NatFrames.Udp(NatFrames.Remote, 51000, NatFrames.Pod, 15090), DropReason.PodPort)
+        new TestCaseData(NatFrames.Udp(Remote, 51000, Pod, 15090), DropReason.PodPort)
             .SetName("FromPod_DropsKeptPort"),
-        new TestCaseData(NatFrames.Udp(NatFrames.Remote, 51000, IPAddress.Parse("10.244.1.8"), 53), DropReason.NotToPod)
+        new TestCaseData(NatFrames.Udp(Remote, 51000, IPAddress.Parse("10.244.1.8"), 53), DropReason.NotToPod)
             .SetName("FromPod_DropsOtherDestination"),
-        new TestCaseData(NatFrames.Echo(NatFrames.Remote, NatFrames.Pod, IcmpV4TypeCode.EchoReply, 9), DropReason.NoFlow)
+        new TestCaseData(NatFrames.Echo(Remote, Pod, IcmpV4TypeCode.EchoReply, 9), DropReason.NoFlow)
             .SetName("FromPod_DropsUnknownEchoReply"),
-        new TestCaseData(NatFrames.Echo(NatFrames.Remote, NatFrames.Pod, IcmpV4TypeCode.EchoRequest, 9), DropReason.UnsupportedIcmp)
+        new TestCaseData(NatFrames.Echo(Remote, Pod, IcmpV4TypeCode.EchoRequest, 9), DropReason.UnsupportedIcmp)
             .SetName("FromPod_DropsEchoRequest"),
     ];
 
