@@ -30,9 +30,9 @@ internal sealed partial class ConnectionTable
 
             long updated = FlowActivity.Advance(seen, flow.Protocol, original, bits, now);
 
-            // Closes two races: the other pump updating the same flow at this moment (a plain
-            // write would lose its state change), and the sweeper retiring the flow after the
-            // check above (it sets the dead flag by compare-and-swap too, so one of us fails).
+            // Closes two races. The other pump may update the same flow at this moment, and a
+            // plain write would lose its state change. The sweeper may retire the flow after
+            // the check above, and it sets the dead flag by compare-and-swap too, so one fails.
             if (Interlocked.CompareExchange(ref entry.Activity, updated, seen) == seen)
                 break;
         }
@@ -53,8 +53,8 @@ internal sealed partial class ConnectionTable
 
     /// <summary>
     /// Retires every flow idle for longer than its timeout at <paramref name="now"/> and
-    /// returns how many. The daemon calls it periodically from any one thread; it takes the
-    /// write lock once per expired flow, so the pumps' inserts wait for one retirement at most.
+    /// returns how many. The daemon calls it periodically from any one thread. It takes the
+    /// write lock once per expired flow, so a pump's insert waits for one retirement at most.
     /// </summary>
     public int Sweep(long now)
     {

@@ -191,7 +191,7 @@ internal sealed partial class ConnectionTable
     private readonly record struct LookupKey(
         FlowProtocol Protocol, ushort Port, uint RemoteAddress, ushort RemotePort);
 
-    /// <summary>One table slot. Field comments say who writes each field.</summary>
+    /// <summary>One table slot. The comment on each field names the threads that write it.</summary>
     private struct Entry
     {
         /// <summary>Seqlock over the key, links and buckets: odd while the lock holder rewrites them.</summary>

@@ -64,9 +64,9 @@ internal static class FlowActivity
     public static long MarkDead(long word) => word | DeadFlag;
 
     /// <summary>
-    /// Returns the word after one packet: the time moves forward (never back, because the
-    /// two pumps read the clock at slightly different moments), the reply flag is set by the
-    /// first packet against the flow's origin, and TCP segments drive the state machine.
+    /// Returns the word after one packet. The time moves forward only, because the two pumps
+    /// read the clock at slightly different moments. The first packet against the flow's
+    /// origin sets the reply flag, and TCP segments drive the state machine.
     /// </summary>
     public static long Advance(
         long word, FlowProtocol protocol, bool original, TcpFlags bits, long now)

@@ -4,9 +4,9 @@ using Masqd.Wire;
 namespace Masqd.Nat;
 
 /// <summary>
-/// Address and port rewrites of an IPv4 packet with incremental checksum updates (RFC 1624):
-/// the IP header checksum for the address, the transport checksum for the address (through
-/// the pseudo-header of TCP and UDP) and for the port or ICMP echo identifier.
+/// Address and port rewrites of an IPv4 packet with incremental checksum updates (RFC 1624).
+/// An address change updates the IP header checksum and, through the pseudo-header, the TCP
+/// or UDP checksum. A port or ICMP echo identifier change updates the transport checksum.
 /// </summary>
 internal static class NatRewrite
 {

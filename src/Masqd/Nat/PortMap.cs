@@ -41,9 +41,9 @@ internal sealed class PortMap
     public bool IsReservedForPod(ushort port) => reservedForPod[port];
 
     /// <summary>
-    /// Takes a reference on the mapping of a VM port, creating it when needed: the VM port
-    /// itself when it is free and not reserved, else the first free port on a walk that
-    /// starts at a hash of the VM port and wraps.
+    /// Takes a reference on the mapping of a VM port, creating it when needed. A new mapping
+    /// keeps the VM port when it is free and not reserved. Otherwise it takes the first free
+    /// port on a walk that starts at a hash of the VM port and wraps.
     /// </summary>
     public bool TryAcquireForVm(FlowProtocol protocol, ushort vmPort, out ushort podPort)
     {

@@ -5,8 +5,8 @@ namespace Masqd.Nat;
 
 /// <summary>
 /// A view of the packet that an ICMP error quotes (RFC 792, RFC 1812 4.3.2.3): its IP header
-/// and at least the first 8 bytes of its data, which hold the ports of TCP and UDP and the
-/// identifier of an ICMP echo. The quote is usually cut short, so its total length field
+/// and at least the first 8 bytes of its data. Those bytes hold the ports of TCP and UDP and
+/// the identifier of an ICMP echo. The quote is usually cut short, so its total length field
 /// does not describe the bytes present.
 /// </summary>
 internal readonly ref struct QuotedPacket

@@ -53,11 +53,11 @@ internal static class Refusals
     }
 
     /// <summary>
-    /// Returns whether a host may answer a packet from <paramref name="source"/> with a
-    /// refusal: never to an unspecified, loopback, multicast or broadcast source
-    /// (RFC 1122 3.2.2 for ICMP errors, RFC 9293 3.10.7.1 for resets).
+    /// Returns whether a host may send a refusal to <paramref name="source"/>. RFC 1122 3.2.2
+    /// (ICMP errors) and RFC 9293 3.10.7.1 (resets) rule out unspecified, loopback, multicast
+    /// and broadcast sources.
     /// </summary>
-    public static bool MayAnswer(Ipv4Address source) => IsUnicast(source);
+    public static bool MayRefuse(Ipv4Address source) => IsUnicast(source);
 
     /// <summary>Returns whether the address can name one remote host: not 0/8, 127/8 or 224/3.</summary>
     public static bool IsUnicast(Ipv4Address address)

@@ -3,7 +3,7 @@ using Masqd.Wire;
 namespace Masqd.Nat;
 
 /// <summary>
-/// TCP connection state as a middlebox sees it, after Linux conntrack's states (without its
+/// TCP connection state as tracked by a middlebox, after Linux conntrack's states (without its
 /// window tracking and without SYN_SENT2 for simultaneous open).
 /// </summary>
 internal enum TcpState : byte

@@ -3,7 +3,7 @@ namespace Masqd.Nat;
 /// <summary>What the caller does with a frame after <see cref="Translator"/> saw it.</summary>
 internal enum TranslateVerdict : byte
 {
-    /// <summary>Discard the frame; <see cref="TranslateResult.Reason"/> says why.</summary>
+    /// <summary>Discard the frame, for the reason in <see cref="TranslateResult.Reason"/>.</summary>
     Drop,
 
     /// <summary>Send the rewritten frame on: from the VM to the pod side, or from the pod side to the VM.</summary>
@@ -14,7 +14,7 @@ internal enum TranslateVerdict : byte
 
     /// <summary>
     /// Discard the frame and send the frame written into the caller's reply buffer back out of
-    /// the pod side: a TCP reset or an ICMP port unreachable, as the pod would have answered.
+    /// the pod side: a TCP reset or an ICMP port unreachable, as the pod's kernel would send.
     /// </summary>
     Reply,
 }
@@ -45,7 +45,7 @@ internal enum DropReason : byte
     /// <summary>A frame from the pod side whose destination is not the pod's address.</summary>
     NotToPod,
 
-    /// <summary>A broadcast or multicast destination, which NAT cannot map to one flow.</summary>
+    /// <summary>A destination in 0/8, 127/8, multicast or broadcast, which NAT cannot map to one flow.</summary>
     NotUnicast,
 
     /// <summary>No flow matches and the packet cannot open one (a TCP segment without SYN, an echo reply).</summary>
@@ -63,12 +63,15 @@ internal enum DropReason : byte
     /// <summary>A packet to a port reserved for the pod's own sockets reached the translator.</summary>
     PodPort,
 
-    /// <summary>A packet from the VM to the pod address on a port that does not lead back to the VM.</summary>
+    /// <summary>
+    /// A packet from the VM to the pod address that cannot lead back to the VM: one to a port
+    /// that is not the VM's, or an echo request.
+    /// </summary>
     HairpinToPodPort,
 
     /// <summary>
-    /// A refusal would go to a source that is not unicast (RFC 1122 3.2.2) or answer a reset
-    /// (RFC 9293 3.10.7.1).
+    /// A refusal would go to a source that is not unicast (RFC 1122 3.2.2) or reply to a
+    /// reset (RFC 9293 3.10.7.1).
     /// </summary>
     ReplyNotAllowed,
 
@@ -92,8 +95,8 @@ internal enum L4ChecksumState : byte
 
 /// <summary>Outcome of one translation.</summary>
 /// <param name="ReplyLength">For <see cref="TranslateVerdict.Reply"/>, the length of the frame in
-/// the reply buffer; its Ethernet header carries the IPv4 EtherType and MAC addresses left for
-/// the caller to fill.</param>
+/// the reply buffer. Its Ethernet header carries the incoming frame's MAC addresses swapped,
+/// which the caller may overwrite.</param>
 internal readonly record struct TranslateResult(TranslateVerdict Verdict, DropReason Reason, int ReplyLength)
 {
     public static TranslateResult Forwarded { get; } = new(TranslateVerdict.Forward, DropReason.None, 0);

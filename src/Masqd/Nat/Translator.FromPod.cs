@@ -58,7 +58,7 @@ internal sealed partial class Translator
         return hairpin ? TranslateResult.Hairpinned : TranslateResult.Forwarded;
     }
 
-    /// <summary>Creates the inbound flow for a packet that matched none, or says why not.</summary>
+    /// <summary>Creates the inbound flow for a packet that matched none, or returns why it cannot.</summary>
     private TranslateResult OpenInbound(
         EthernetFrame ethernet, Ipv4Packet ip, in Transport transport, long now,
         Span<byte> reply, bool hairpin, out Flow flow)
@@ -73,7 +73,7 @@ internal sealed partial class Translator
         if (hairpin && (table.IsReservedForPod(port) || !inboundPorts.Allows(transport.Protocol, port)))
             return TranslateResult.Dropped(DropReason.HairpinToPodPort);
 
-        // The pod's own sockets answer on these ports; steering should not have sent the packet here.
+        // These ports belong to the pod's own sockets, so steering should not have sent the packet here.
         if (table.IsReservedForPod(port))
             return TranslateResult.Dropped(DropReason.PodPort);
 
@@ -92,7 +92,7 @@ internal sealed partial class Translator
     /// <summary>Writes what the pod would send for a packet to a port with no listener.</summary>
     private static TranslateResult Refuse(EthernetFrame ethernet, Ipv4Packet ip, Span<byte> reply)
     {
-        if (!Refusals.MayAnswer(ip.Source))
+        if (!Refusals.MayRefuse(ip.Source))
             return TranslateResult.Dropped(DropReason.ReplyNotAllowed);
 
         int length;
@@ -100,7 +100,7 @@ internal sealed partial class Translator
         {
             TcpSegment.TryCreate(ip.Payload, out TcpSegment segment);
 
-            // RFC 9293 3.10.7.1: a reset is never answered with a reset.
+            // RFC 9293 3.10.7.1: no reset is sent in reply to a reset.
             if ((segment.Flags & TcpFlags.Rst) != 0)
                 return TranslateResult.Dropped(DropReason.ReplyNotAllowed);
 
@@ -116,7 +116,7 @@ internal sealed partial class Translator
 
     /// <summary>
     /// Translates an ICMP destination unreachable (including fragmentation needed, RFC 1191)
-    /// or time exceeded about a packet that a flow sent out: the outer destination and the
+    /// or time exceeded about a packet that a flow sent out. The outer destination and the
     /// quoted packet's source become the VM's, so the VM's stack matches it to its socket.
     /// </summary>
     private TranslateResult TranslateIcmpError(Ipv4Packet ip, IcmpV4Message icmp)
@@ -133,7 +133,7 @@ internal sealed partial class Translator
         if (!quoted.TryReadPorts(out FlowProtocol protocol, out ushort podPort, out ushort remotePort))
             return TranslateResult.Dropped(DropReason.NoFlow);
 
-        // An error does not refresh the flow: it says nothing about the flow being in use.
+        // An error does not refresh the flow, because it does not show that the flow is in use.
         if (!table.TryFindFromPod(protocol, podPort, quoted.Destination.Value, remotePort, out Flow flow))
             return TranslateResult.Dropped(DropReason.NoFlow);
 

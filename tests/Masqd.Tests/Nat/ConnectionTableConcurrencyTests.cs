@@ -27,7 +27,7 @@ internal sealed class ConnectionTableConcurrencyTests
     }
 
     [Test]
-    public void ReadersUnderChurn_SeeNoTornOrMissingFlow()
+    public void Readers_SeeWholeFlowsUnderChurn()
     {
         var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 256, HashSeed = 5 });
         Flow[] pinned = AddPinnedFlows(table);

@@ -91,7 +91,7 @@ internal sealed class ConnectionTableTests
     }
 
     [Test]
-    public void AddFromVm_RemapsPortTakenByAnotherVmPort()
+    public void AddFromVm_RemapsTakenPort()
     {
         var table = CreateTable();
         table.TryAddFromVm(FlowProtocol.Tcp, 30001, RemoteA, 80, TcpState.None, Start, out Flow moved);
@@ -103,7 +103,7 @@ internal sealed class ConnectionTableTests
     }
 
     [Test]
-    public void SameVmPortTwoDestinations_ShareOnePodPort()
+    public void TwoDestinations_SharePodPort()
     {
         var table = CreateTable();
 
@@ -163,7 +163,7 @@ internal sealed class ConnectionTableTests
     }
 
     [Test]
-    public void AddFromPod_PortOfRemappedVmPortRejected()
+    public void AddFromPod_RemappedPortRejected()
     {
         var table = CreateTable();
         table.TryAddFromVm(FlowProtocol.Tcp, 30004, RemoteA, 80, TcpState.None, Start, out Flow moved);
@@ -176,7 +176,7 @@ internal sealed class ConnectionTableTests
     }
 
     [Test]
-    public void AddFromPod_SharesMappingWithOutboundFlowOfSamePort()
+    public void AddFromPod_SharesOutboundMapping()
     {
         var table = CreateTable();
         table.TryAddFromVm(FlowProtocol.Udp, 8080, RemoteA, 53, TcpState.None, Start, out _);
@@ -221,7 +221,7 @@ internal sealed class ConnectionTableTests
     }
 
     [Test]
-    public void RetiredEntryReused_OldFlowCannotTouchNewOne()
+    public void ReusedEntry_RejectsOldFlow()
     {
         var table = CreateTable(capacity: 1);
         table.TryAddFromVm(FlowProtocol.Udp, 1000, RemoteA, 53, TcpState.None, Start, out Flow old);

@@ -163,7 +163,7 @@ internal sealed class TranslatorTests
     }
 
     [Test]
-    public void FromPod_PortInUseByRemappedVmPort()
+    public void FromPod_RemappedPortInUse()
     {
         Translator translator = CreateTranslator(out _);
         byte[] outbound = NatFrames.Udp(NatFrames.Vm, 30007, NatFrames.Remote, 53);
