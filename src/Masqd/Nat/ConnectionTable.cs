@@ -30,7 +30,8 @@ namespace Masqd.Nat;
 /// <para>Writers: the key fields, links, bucket numbers and sequence change only under the
 /// write lock (inserts, sweeps). The activity word (time, TCP state, flags) changes by
 /// compare-and-swap from either pump and from the lock holder. PacketsFromVm/BytesFromVm are
-/// written only by the VM-to-pod pump, PacketsFromPod/BytesFromPod only by the other one.</para>
+/// written by the VM-to-pod pump, PacketsFromPod/BytesFromPod by the other one, and both are
+/// reset by the insert that reuses the entry.</para>
 /// <para>Readers: a lookup walks a chain and reads each entry's key between two reads of its
 /// sequence; an odd or changed sequence, or an entry that now belongs to another bucket, makes
 /// it walk again, and after a few failed walks it walks once under the lock. A lookup thus

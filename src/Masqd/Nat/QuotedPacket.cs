@@ -54,8 +54,8 @@ internal readonly ref struct QuotedPacket
     public Span<byte> Transport => _bytes[_headerLength..];
 
     /// <summary>
-    /// Reads the flow identity of the quoted packet as the pod side sent it: for TCP and UDP
-    /// its ports, for an ICMP echo request its identifier as the source port.
+    /// Reads the ports of a quoted TCP or UDP packet, or the identifier of a quoted ICMP echo
+    /// request as its source port.
     /// </summary>
     public bool TryReadPorts(out FlowProtocol protocol, out ushort sourcePort, out ushort destinationPort)
     {
@@ -87,16 +87,23 @@ internal readonly ref struct QuotedPacket
     /// Rewrites the quoted source address and port (or echo identifier), with the quoted IP
     /// header checksum and, when quoted, the transport checksum updated (RFC 1624).
     /// </summary>
-    public void RewriteSource(FlowProtocol protocol, Ipv4Address address, ushort port)
+    public void RewriteSource(FlowProtocol protocol, Ipv4Address address, ushort port) =>
+        RewriteEndpoint(SourceOffset, protocol, address, NatRewrite.PortOffset(protocol, source: true), port);
+
+    /// <summary>Rewrites the quoted destination address and port like <see cref="RewriteSource"/>.</summary>
+    public void RewriteDestination(FlowProtocol protocol, Ipv4Address address, ushort port) =>
+        RewriteEndpoint(DestinationOffset, protocol, address, NatRewrite.PortOffset(protocol, source: false), port);
+
+    private void RewriteEndpoint(
+        int addressOffset, FlowProtocol protocol, Ipv4Address address, int portOffset, ushort port)
     {
-        Ipv4Address old = Source;
-        address.Write(_bytes[SourceOffset..]);
+        Ipv4Address old = Ipv4Address.Read(_bytes[addressOffset..]);
+        address.Write(_bytes[addressOffset..]);
 
         ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(_bytes[ChecksumOffset..]);
         checksum = Checksum.Update(checksum, old.Value, address.Value);
         BinaryPrimitives.WriteUInt16BigEndian(_bytes[ChecksumOffset..], checksum);
 
-        int portOffset = NatRewrite.PortOffset(protocol, source: true);
         NatRewrite.RewriteTransport(Transport, protocol, old, address, portOffset, port, L4ChecksumState.Complete);
     }
 }

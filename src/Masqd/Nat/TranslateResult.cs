@@ -36,7 +36,10 @@ internal enum DropReason : byte
     /// <summary>An IP protocol other than TCP, UDP and ICMP.</summary>
     UnsupportedProtocol,
 
-    /// <summary>An ICMP type that is not translated (from the VM: anything but echo requests).</summary>
+    /// <summary>
+    /// An ICMP message that is not translated. Only echo requests from the VM, echo replies to
+    /// it, destination unreachable and time exceeded are.
+    /// </summary>
     UnsupportedIcmp,
 
     /// <summary>A frame from the VM whose source is not the VM's address.</summary>

@@ -114,35 +114,4 @@ internal sealed partial class Translator
         return length > 0 ? TranslateResult.Replied(length) : TranslateResult.Dropped(DropReason.ReplyBufferTooSmall);
     }
 
-    /// <summary>
-    /// Translates an ICMP destination unreachable (including fragmentation needed, RFC 1191)
-    /// or time exceeded about a packet that a flow sent out. The outer destination and the
-    /// quoted packet's source become the VM's, so the VM's stack matches it to its socket.
-    /// </summary>
-    private TranslateResult TranslateIcmpError(Ipv4Packet ip, IcmpV4Message icmp)
-    {
-        if (icmp.Type is not (IcmpV4Type.DestinationUnreachable or IcmpV4Type.TimeExceeded))
-            return TranslateResult.Dropped(DropReason.UnsupportedIcmp);
-
-        if (!QuotedPacket.TryCreate(icmp.Body, out QuotedPacket quoted))
-            return TranslateResult.Dropped(DropReason.Malformed);
-
-        if (quoted.Source != podAddress)
-            return TranslateResult.Dropped(DropReason.NoFlow);
-
-        if (!quoted.TryReadPorts(out FlowProtocol protocol, out ushort podPort, out ushort remotePort))
-            return TranslateResult.Dropped(DropReason.NoFlow);
-
-        // An error does not refresh the flow, because it does not show that the flow is in use.
-        if (!table.TryFindFromPod(protocol, podPort, quoted.Destination.Value, remotePort, out Flow flow))
-            return TranslateResult.Dropped(DropReason.NoFlow);
-
-        ip.SetDestination(vmAddress);
-        quoted.RewriteSource(protocol, vmAddress, flow.VmPort);
-
-        // Recomputed rather than updated: the quoted header changed in several words, and
-        // error messages are short (RFC 1812 4.3.2.3 caps them at 576 bytes).
-        icmp.ComputeChecksum();
-        return TranslateResult.Forwarded;
-    }
 }

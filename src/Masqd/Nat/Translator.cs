@@ -44,7 +44,8 @@ internal sealed partial class Translator
 
     /// <summary>
     /// Translates a frame that came from the VM: finds or creates its flow, rewrites the
-    /// source to the pod address and pod port, and advances the flow's TCP state.
+    /// source to the pod address and pod port, and advances the flow's TCP state. An ICMP
+    /// error that the VM sends about a packet of a flow leaves with its quote translated too.
     /// </summary>
     /// <param name="now">Milliseconds of a monotonic clock, as for <see cref="ConnectionTable"/>.</param>
     public TranslateResult FromVm(Span<byte> frame, long now, L4ChecksumState checksum = L4ChecksumState.Complete)
@@ -69,6 +70,10 @@ internal sealed partial class Translator
 
         if (!Refusals.IsUnicast(ip.Destination))
             return TranslateResult.Dropped(DropReason.NotUnicast);
+
+        bool icmp = ip.Protocol == IpProtocol.Icmp;
+        if (icmp && IcmpV4Message.TryCreate(ip.Payload, out IcmpV4Message message) && message.IsError)
+            return TranslateIcmpErrorFromVm(ip, message);
 
         reason = TryReadTransport(ip, PacketDirection.FromVm, out Transport transport);
         if (reason != DropReason.None)

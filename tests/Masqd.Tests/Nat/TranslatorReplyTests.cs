@@ -130,6 +130,37 @@ internal sealed class TranslatorReplyTests
         Assert.That(icmp.PayloadData, Is.EqualTo(original[14..(14 + 28)]), "the quote is the VM's own packet");
     }
 
+    [TestCase(true, TestName = "VmIcmpError_ForInboundFlow")]
+    [TestCase(false, TestName = "VmIcmpError_ForReplyOfRemappedPort")]
+    public void VmIcmpError_QuotesPacketAsRemoteSentIt(bool inbound)
+    {
+        Translator translator = TranslatorTests.CreateTranslator(out _);
+        ushort podPort = 5353;
+        if (!inbound)
+        {
+            byte[] request = NatFrames.Udp(NatFrames.Vm, 30060, NatFrames.Remote, 4000);
+            translator.FromVm(request, Now);
+            podPort = ((UdpPacket)NatFrames.ParseIp(request).PayloadPacket).SourcePort;
+        }
+
+        byte[] datagram = NatFrames.Udp(NatFrames.Remote, 4000, NatFrames.Pod, podPort, new byte[20]);
+        byte[] asSent = (byte[])datagram.Clone();
+        translator.FromPod(datagram, Now, new byte[1514]);
+
+        // The VM has no socket on the port and quotes the datagram as it received it.
+        byte[] error = NatFrames.IcmpError(
+            NatFrames.Vm, NatFrames.Remote, IcmpV4TypeCode.UnreachablePort, datagram.AsSpan(14, 28));
+        TranslateResult result = translator.FromVm(error, Now);
+
+        Assert.That(result.Verdict, Is.EqualTo(TranslateVerdict.Forward));
+        IPv4Packet ip = NatFrames.ParseIp(error);
+        var icmp = (IcmpV4Packet)ip.PayloadPacket;
+        Assert.That(ip.SourceAddress, Is.EqualTo(NatFrames.Pod));
+        Assert.That(ip.ValidIPChecksum, Is.True);
+        Assert.That(icmp.ValidIcmpChecksum, Is.True);
+        Assert.That(icmp.PayloadData, Is.EqualTo(asSent[14..(14 + 28)]), "the quote is the remote's own packet");
+    }
+
     [Test]
     public void IcmpError_UnknownFlowDropped()
     {
