@@ -67,8 +67,11 @@ internal sealed record ConnectionTableOptions
         if (Capacity < 1 || Capacity > MaxCapacity)
             throw new ArgumentException($"Capacity {Capacity} is invalid: expected 1 to {MaxCapacity}.");
 
-        if (PodLocalPorts.First > PodLocalPorts.Last)
-            throw new ArgumentException($"Pod port range {PodLocalPorts} is invalid: first > last.");
+        foreach (PortRange range in PodKeptPorts.Prepend(PodLocalPorts))
+        {
+            if (range.First > range.Last)
+                throw new ArgumentException($"Port range {range.First}-{range.Last} is invalid: first > last.");
+        }
 
         if (FullTableReclaimScan < 0)
             throw new ArgumentException($"FullTableReclaimScan {FullTableReclaimScan} is negative.");

@@ -30,6 +30,8 @@ internal sealed class PortMap
             reservedForPod[port] = options.IsReservedForPod(port);
 
         // Port 0 is not a valid TCP or UDP source port, so it is never handed out either.
+        // NOTE: ICMP echo identifiers follow the same rule, although the pod's own ping
+        // sockets do not take their identifiers from ip_local_port_range.
         reservedForPod[0] = true;
     }
 

@@ -279,6 +279,31 @@ internal sealed class ConnectionTableTests
     }
 
     [Test]
+    public void ListFlows_ReturnsLiveFlowsOnly()
+    {
+        var table = CreateTable();
+        table.TryAddFromVm(FlowProtocol.Tcp, 1000, RemoteA, 80, TcpState.Established, Start, out Flow kept);
+        table.TryAddFromVm(FlowProtocol.Udp, 1001, RemoteB, 53, TcpState.None, Start, out Flow removed);
+        table.TryRemove(removed);
+        var records = new FlowRecord[8];
+
+        int count = table.ListFlows(records);
+
+        Assert.That(count, Is.EqualTo(1));
+        Assert.That(records[0].Flow, Is.EqualTo(kept));
+        Assert.That(records[0].State, Is.EqualTo(TcpState.Established));
+        Assert.That(records[0].LastSeen, Is.EqualTo(Start));
+    }
+
+    [Test]
+    public void Options_InvertedKeptRangeRejected()
+    {
+        var options = new ConnectionTableOptions { PodKeptPorts = [new PortRange(200, 100)] };
+
+        Assert.That(() => new ConnectionTable(options), Throws.ArgumentException);
+    }
+
+    [Test]
     public void Options_InvalidCapacityRejected()
     {
         var options = new ConnectionTableOptions { Capacity = 0 };
