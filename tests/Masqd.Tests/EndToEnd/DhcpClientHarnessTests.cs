@@ -32,25 +32,11 @@ public class DhcpClientHarnessTests
 
         var lease = dhcp.Acquire(LeaseTimeout);
 
-        AssertLeaseMatches(lease, offer);
+        LeaseAssert.Matches(lease, offer);
         Assert.That(lease.Domain, Is.EqualTo(offer.Domain), lease.ToString());
         Assert.That(client.Ip("-4", "-o", "addr", "show", "eth0"), Does.Contain($"{offer.Address}/24"));
         Assert.That(client.Ip("route", "show", "default"), Does.Contain($"via {offer.Router}"));
         Assert.That(client.Run("busybox", "ping", "-c", "1", "-W", "2", offer.Router).ExitCode, Is.Zero);
-    }
-
-    /// <summary>Compares every field masqd must serve; the domain name is checked by callers that set one.</summary>
-    internal static void AssertLeaseMatches(DhcpLease lease, DhcpOffer offer)
-    {
-        var seen = lease.ToString();
-        Assert.That(lease.Address, Is.EqualTo(offer.Address), seen);
-        Assert.That(lease.PrefixLength, Is.EqualTo(offer.PrefixLength), seen);
-        Assert.That(lease.Router, Is.EqualTo(offer.Router), seen);
-        Assert.That(lease.DnsServers, Is.EqualTo(offer.DnsServers), seen);
-        Assert.That(lease.SearchList, Is.EqualTo(offer.SearchList), seen);
-        Assert.That(lease.Mtu, Is.EqualTo(offer.Mtu), seen);
-        Assert.That(lease.InterfaceMtu, Is.EqualTo(offer.Mtu), seen);
-        Assert.That(lease.HostName, Is.EqualTo(offer.HostName), seen);
     }
 
     private static void ConnectWithVeth(NetworkNamespace server, NetworkNamespace client, int mtu)

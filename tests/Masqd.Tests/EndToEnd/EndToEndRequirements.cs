@@ -14,6 +14,7 @@ internal static class EndToEndRequirements
         ("tcpdump", "tcpdump"),
         ("setpriv", "util-linux"),
         ("dhclient", "isc-dhcp-client"),
+        ("nft", "nftables"),
     ];
 
     /// <summary>
