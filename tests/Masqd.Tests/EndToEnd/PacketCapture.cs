@@ -12,9 +12,11 @@ internal sealed class PacketCapture : IDisposable
 
     private PacketCapture(NetworkNamespace ns, string interfaceName, string filter)
     {
-        // -U writes each packet at once; -Z root keeps the capture file writable by root.
-        _process = ns.Start("tcpdump", "-i", interfaceName, "-nn", "-U", "-Z", "root",
-            "-w", CaptureFile, filter);
+        // Immediate mode hands each packet over at once (else the kernel holds a block of
+        // them until a timeout, and a SIGTERM loses them); -U then writes it at once.
+        // -Z root keeps the capture file writable.
+        _process = ns.Start("tcpdump", "-i", interfaceName, "-nn", "--immediate-mode", "-U",
+            "-Z", "root", "-w", CaptureFile, filter);
     }
 
     public string CaptureFile => Path.Combine(_folder, "capture.pcap");
