@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # masqd demo: a cluster, a pod and a VM as network namespaces, with masqd between the VM
-# and the pod network. It installs what is missing, builds, gets the VM a lease with
-# udhcpc, fetches a page from the cluster in the VM and one from the VM in the cluster
-# (through the pod IP), prints masqd's counters, and removes everything on exit.
+# and the pod network. It installs what is missing, builds, and gets the VM a lease with
+# udhcpc. Then the VM fetches a page from the cluster, and the cluster fetches one from the
+# VM through the pod IP. It prints masqd's counters and removes everything on exit.
 #
 #   ns masqd-demo-cluster   eth0 10.244.0.1/24, HTTP on port 80
 #          | veth
@@ -124,7 +124,8 @@ bound|renew)
     ip -4 addr flush dev "\$interface"
     ip addr add "\$ip/\$subnet" dev "\$interface"
     ip route replace default via "\${router%% *}" dev "\$interface"
-    echo "address \$ip/\$subnet, router \$router, DNS \$dns, search \$search, MTU \$mtu, host name \$hostname" >"$work/lease"
+    echo "address \$ip/\$subnet, router \$router, DNS \$dns, search \$search," \
+        "MTU \$mtu, host name \$hostname" >"$work/lease"
     ;;
 esac
 exit 0

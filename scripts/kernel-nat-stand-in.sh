@@ -1,9 +1,9 @@
 #!/bin/sh
 # Stand-in for `masqd run --setup --vm-netns NS` built from the kernel's own parts: a veth
 # pair in place of the taps, nftables NAT rules and dnsmasq, which is roughly what KubeVirt
-# builds today. It moves frames the way masqd should, so the end-to-end tests and the demo
-# can be checked before the daemon exists, and a failing test can be told apart from a
-# failing daemon:
+# builds today. It moves frames the way masqd should. With it, the end-to-end tests and
+# the demo can be checked before the daemon exists, and a broken test can be distinguished
+# from a broken daemon:
 #   MASQD_BIN=$PWD/scripts/kernel-nat-stand-in.sh \
 #     dotnet test tests/Masqd.Tests --filter 'Category=EndToEnd&FullyQualifiedName!~Unprivileged'
 # It only knows root mode: `setup` and `teardown` do nothing, and an unprivileged `run`

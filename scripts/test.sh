@@ -15,8 +15,8 @@ build_native_shims
 results=$(mktemp -d /tmp/masqd-test-results.XXXXXX)
 trap 'rm -rf "$results"' EXIT
 
-# Bounded: the whole run stays well under 30 minutes on 2 cores; a test host that hangs
-# for 10 minutes in one test is stopped and reported.
+# The run is stopped after 25 minutes, so it stays under 30 on 2 cores. A test host that
+# hangs for 10 minutes in one test is stopped and the test reported.
 status=0
 timeout --signal=TERM --kill-after=30s 25m \
     dotnet test MasqDatapath.sln \

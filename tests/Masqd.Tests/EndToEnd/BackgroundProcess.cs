@@ -54,7 +54,7 @@ internal sealed partial class BackgroundProcess : IDisposable
 
     public string CommandLine { get; }
 
-    /// <summary>Whether the process has exited; true after dispose, which stops it.</summary>
+    /// <summary>Whether the process has exited. Dispose stops it, so this is true afterwards.</summary>
     public bool HasExited => _exitCode is not null || _process.HasExited;
 
     public int ExitCode => _exitCode ?? _process.ExitCode;
@@ -80,7 +80,7 @@ internal sealed partial class BackgroundProcess : IDisposable
         return true;
     }
 
-    /// <summary>Sends a signal to this process; returns false when it has already exited.</summary>
+    /// <summary>Sends a signal to this process. Returns false when it has already exited.</summary>
     public bool Signal(int signal)
     {
         if (HasExited)
@@ -110,7 +110,7 @@ internal sealed partial class BackgroundProcess : IDisposable
 
     public CommandResult ToResult() => new(CommandLine, ExitCode, Stdout, Stderr);
 
-    /// <summary>Kills the process if it still runs; safe to call more than once.</summary>
+    /// <summary>Kills the process if it still runs. Safe to call more than once.</summary>
     public void Dispose()
     {
         if (_exitCode is not null)

@@ -28,7 +28,7 @@ internal static class Command
         return process.ToResult();
     }
 
-    /// <summary>Runs a command and returns its stdout; throws on a non-zero exit code.</summary>
+    /// <summary>Runs a command and returns its stdout. Throws on a non-zero exit code.</summary>
     public static string Output(string fileName, params string[] arguments) =>
         Run(fileName, arguments).EnsureSuccess().Stdout;
 
@@ -44,7 +44,7 @@ internal static class Command
         return path.Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, program)));
     }
 
-    /// <summary>Polls a condition until it holds or the timeout passes.</summary>
+    /// <summary>Polls a condition every 50 ms until it is true or the timeout passes.</summary>
     public static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();

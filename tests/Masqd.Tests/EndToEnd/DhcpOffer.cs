@@ -32,7 +32,9 @@ internal sealed record DhcpOffer(
     public static DhcpOffer ForMasqd(int podMtu, string hostName) => new(
         VmAddress, 24, GatewayAddress, ClusterDnsServers, ClusterSearchList, "", podMtu, hostName);
 
-    /// <summary>The resolv.conf text that yields <see cref="ClusterDnsServers"/> and the search list.</summary>
+    /// <summary>
+    /// The resolv.conf text that yields <see cref="ClusterDnsServers"/> and the search list.
+    /// </summary>
     public static string ClusterResolvConf() =>
         string.Concat(ClusterDnsServers.Select(server => $"nameserver {server}\n")) +
         $"search {string.Join(' ', ClusterSearchList)}\noptions ndots:5\n";

@@ -55,7 +55,8 @@ public class HarnessTests
         Command.Run("ip", "netns", "add", name).EnsureSuccess();
         using var leftover = new BackgroundProcess("ip", ["netns", "exec", name, "sleep", "30"], null);
         File.WriteAllText(StaleRuns.PidFileOf(name), $"{leftover.Pid}\n");
-        Command.WaitUntil(() => Command.Output("ip", "netns", "pids", name).Length > 0, TimeSpan.FromSeconds(5));
+        Command.WaitUntil(
+            () => Command.Output("ip", "netns", "pids", name).Length > 0, TimeSpan.FromSeconds(5));
 
         StaleRuns.Remove();
 
@@ -73,8 +74,8 @@ public class HarnessTests
         var page = pod.Run("curl", "-sS", "--max-time", "5", $"http://{PodTopology.ClusterAddress}/");
         var ping = pod.Run("busybox", "ping", "-c", "1", "-W", "2", "-s", $"{mtu - 28}",
             PodTopology.ClusterAddress);
-        var tcp = pod.Shell($"echo tcp-echo | socat -T 2 - TCP4:{PodTopology.ClusterAddress}:{PodTopology.EchoPort}");
-        var udp = pod.Shell($"echo udp-echo | socat -T 2 - UDP4:{PodTopology.ClusterAddress}:{PodTopology.EchoPort}");
+        var tcp = Probes.TcpEcho(pod, PodTopology.ClusterAddress, PodTopology.EchoPort, "tcp-echo");
+        var udp = Probes.UdpEcho(pod, PodTopology.ClusterAddress, PodTopology.EchoPort, "udp-echo");
 
         Assert.That(page.Stdout, Is.EqualTo(PodTopology.ClusterPage), page.Describe());
         Assert.That(ping.ExitCode, Is.Zero, ping.Describe());
@@ -106,6 +107,8 @@ public class HarnessTests
     private static int UnusedPid()
     {
         var pidMax = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim());
-        return Enumerable.Range(1, 1000).Select(i => pidMax - i).First(pid => !Directory.Exists($"/proc/{pid}"));
+        return Enumerable.Range(1, 1000)
+            .Select(i => pidMax - i)
+            .First(pid => !Directory.Exists($"/proc/{pid}"));
     }
 }

@@ -16,7 +16,7 @@ public enum DhcpClientKind
 /// </summary>
 internal interface IDhcpClient : IDisposable
 {
-    /// <summary>Runs the client until it has a lease and applied it; throws on timeout.</summary>
+    /// <summary>Runs the client until it has applied a lease. Throws on timeout.</summary>
     DhcpLease Acquire(TimeSpan timeout);
 }
 

@@ -2,7 +2,7 @@ namespace Masqd.Tests.EndToEnd;
 
 /// <summary>
 /// With <c>--ports 8080/tcp</c>, only that port reaches the VM. A connection to another
-/// port stays with the pod's kernel, which has no listener there and answers with a reset.
+/// port stays with the pod's kernel, which has no listener there and sends a reset.
 /// </summary>
 [TestFixture]
 [Category("EndToEnd")]
@@ -22,7 +22,7 @@ public class MasqdAllowListTests
     public void StartMasqdWithAllowList()
     {
         EndToEndRequirements.Check();
-        var options = new MasqdOptions { Ports = $"{ListedPort}/tcp" };
+        var options = new MasqdRunOptions { Ports = $"{ListedPort}/tcp" };
         _deployment = MasqdDeployment.Start(MasqdMode.RootWithSetup, options: options);
         _deployment.AcquireLease(DhcpClientKind.Udhcpc);
         _listedServer = _deployment.StartVmServer("tcp", ListedPort);

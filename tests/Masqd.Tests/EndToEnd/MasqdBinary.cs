@@ -56,7 +56,9 @@ internal static class MasqdBinary
 
     private static string RepositoryRoot()
     {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+
+        for (; folder is not null; folder = folder.Parent)
         {
             if (File.Exists(Path.Combine(folder.FullName, "MasqDatapath.sln")))
             {

@@ -30,7 +30,7 @@ internal sealed class MasqdDeployment : IDisposable
     /// <summary>The VM's interface: masq-vm's kernel side, moved into the vm namespace.</summary>
     public string VmInterface => MasqdInstance.VmTap;
 
-    public static MasqdDeployment Start(MasqdMode mode, int podMtu = 1500, MasqdOptions? options = null)
+    public static MasqdDeployment Start(MasqdMode mode, int podMtu = 1500, MasqdRunOptions? options = null)
     {
         var deployment = new MasqdDeployment(PodTopology.Create(podMtu));
 
@@ -46,7 +46,7 @@ internal sealed class MasqdDeployment : IDisposable
         }
     }
 
-    /// <summary>Runs a DHCP client on the VM interface; it stays owned by this deployment.</summary>
+    /// <summary>Runs a DHCP client on the VM interface, kept until the deployment is disposed.</summary>
     public DhcpLease AcquireLease(DhcpClientKind kind)
     {
         var client = Own(DhcpClients.Create(kind, Vm, VmInterface));

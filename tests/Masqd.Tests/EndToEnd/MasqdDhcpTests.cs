@@ -19,7 +19,7 @@ public class MasqdDhcpTests
 
         var lease = deployment.AcquireLease(kind);
 
-        LeaseAssert.Matches(lease, DhcpOffer.ForMasqd(podMtu, MasqdOptions.DefaultHostName));
+        LeaseAssert.Matches(lease, DhcpOffer.ForMasqd(podMtu, MasqdRunOptions.DefaultHostName));
         var routes = deployment.Vm.Ip("route", "show", "default");
         Assert.That(routes, Does.Contain($"via {DhcpOffer.GatewayAddress}"));
     }

@@ -33,7 +33,8 @@ public class MasqdHarnessTests
     [TestCase(MasqdMode.Unprivileged)]
     public void InstanceStartsAndStops(MasqdMode mode)
     {
-        using var deployment = MasqdDeployment.Start(mode, options: new MasqdOptions { Executable = StandIn });
+        var options = new MasqdRunOptions { Executable = StandIn };
+        using var deployment = MasqdDeployment.Start(mode, options: options);
         var masqd = deployment.Masqd;
 
         var vmLinks = deployment.Vm.Ip("-o", "link", "show", "up");
@@ -54,7 +55,7 @@ public class MasqdHarnessTests
     [Test]
     public void EarlyExitIsReportedWithOutput()
     {
-        var options = new MasqdOptions { Executable = Failing };
+        var options = new MasqdRunOptions { Executable = Failing };
 
         var error = Assert.Throws<InvalidOperationException>(
             () => MasqdDeployment.Start(MasqdMode.RootWithSetup, options: options));

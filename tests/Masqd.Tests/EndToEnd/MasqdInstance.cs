@@ -14,8 +14,8 @@ public enum MasqdMode
     Unprivileged,
 }
 
-/// <summary>Options of one masqd run; the rest follow from the topology.</summary>
-internal sealed record MasqdOptions
+/// <summary>Options of one masqd run. The other arguments follow from the topology.</summary>
+internal sealed record MasqdRunOptions
 {
     public const string DefaultHostName = "testvm";
 
@@ -51,7 +51,7 @@ internal sealed class MasqdInstance : IDisposable
     private MasqdExit? _exit;
     private bool _tornDown;
 
-    private MasqdInstance(PodTopology topology, MasqdMode mode, MasqdOptions options)
+    private MasqdInstance(PodTopology topology, MasqdMode mode, MasqdRunOptions options)
     {
         _topology = topology;
         Mode = mode;
@@ -66,7 +66,7 @@ internal sealed class MasqdInstance : IDisposable
 
     public MasqdMode Mode { get; }
 
-    public MasqdOptions Options { get; }
+    public MasqdRunOptions Options { get; }
 
     /// <summary>Folder of this run's files, writable by uid 65534.</summary>
     public string Folder { get; }
@@ -85,9 +85,9 @@ internal sealed class MasqdInstance : IDisposable
     public string Output => _process is null ? "" : $"stdout: {_process.Stdout}\nstderr: {_process.Stderr}";
 
     /// <summary>Starts masqd and returns once it is ready and masq-vm is up in the vm namespace.</summary>
-    public static MasqdInstance Start(PodTopology topology, MasqdMode mode, MasqdOptions? options = null)
+    public static MasqdInstance Start(PodTopology topology, MasqdMode mode, MasqdRunOptions? options = null)
     {
-        var instance = new MasqdInstance(topology, mode, options ?? new MasqdOptions());
+        var instance = new MasqdInstance(topology, mode, options ?? new MasqdRunOptions());
 
         try
         {
@@ -117,7 +117,7 @@ internal sealed class MasqdInstance : IDisposable
             .ToDictionary(fields => fields[0], fields => long.Parse(fields[1]));
     }
 
-    /// <summary>Sends SIGTERM and waits up to five seconds; the caller asserts on the result.</summary>
+    /// <summary>Sends SIGTERM and waits up to five seconds. The caller asserts on the result.</summary>
     public MasqdExit Stop()
     {
         if (_exit is not null || _process is null)
@@ -165,8 +165,9 @@ internal sealed class MasqdInstance : IDisposable
     {
         if (Mode == MasqdMode.RootWithSetup)
         {
+            // A state folder of its own: the default /run/masqd is shared by every namespace.
             _process = _topology.Pod.Start([.. _masqd, "run", "--setup", "--vm-netns", _topology.Vm.Name,
-                .. RunArguments()]);
+                "--state-dir", StateDirectory, .. RunArguments()]);
             return;
         }
 
@@ -223,7 +224,8 @@ internal sealed class MasqdInstance : IDisposable
 
     /// <summary>
     /// Moves masq-vm into the vm namespace unless masqd did (with --vm-netns), then brings
-    /// it up: a device that changes namespace goes down. Moving keeps masqd's open tap.
+    /// it up, because a device that changes namespace goes down. masqd's open tap survives
+    /// the move.
     /// </summary>
     private void EnsureVmTapInVmNamespace()
     {
@@ -237,7 +239,8 @@ internal sealed class MasqdInstance : IDisposable
             if (!moved.Succeeded)
             {
                 throw new InvalidOperationException(
-                    $"{VmTap} is neither in {vm} nor movable from {_topology.Pod}: {moved.Describe()}\n{Output}");
+                    $"{VmTap} is neither in {vm} nor movable from {_topology.Pod}: " +
+                    $"{moved.Describe()}\n{Output}");
             }
         }
 

@@ -54,7 +54,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     [Test]
     public void VmLeaseMatchesPod()
     {
-        var expected = DhcpOffer.ForMasqd(Deployment.Topology.PodMtu, MasqdOptions.DefaultHostName);
+        var expected = DhcpOffer.ForMasqd(Deployment.Topology.PodMtu, MasqdRunOptions.DefaultHostName);
 
         LeaseAssert.Matches(_lease!, expected);
     }
@@ -140,7 +140,7 @@ public class MasqdTrafficTests(MasqdMode mode)
 
     /// <summary>
     /// A process in the pod namespace fetches pages from the cluster while the VM downloads
-    /// a large file through masqd; replies to the pod's sockets must stay with the pod.
+    /// a large file through masqd. Replies to the pod's sockets must stay with the pod.
     /// </summary>
     [Test]
     public void PodLocalConnectionSurvivesVmTraffic()
@@ -149,7 +149,8 @@ public class MasqdTrafficTests(MasqdMode mode)
         const int MaxPodRequests = 200;
         var url = $"http://{ClusterAddress}/large.bin";
         using var vmLoad = Deployment.Vm.Start("sh", "-c",
-            $"for i in $(seq {Downloads}); do curl -sS --fail --max-time 20 -o /dev/null {url} || exit 1; done");
+            $"for i in $(seq {Downloads}); do " +
+            $"curl -sS --fail --max-time 20 -o /dev/null {url} || exit 1; done");
         var podRequests = 0;
         var podFailures = new List<string>();
 
@@ -218,5 +219,6 @@ public class MasqdTrafficTests(MasqdMode mode)
         Assert.That(stats.Values.Sum(), Is.Positive, "no counter moved after traffic");
     }
 
-    private string Explain(CommandResult result) => $"{result.Describe()}\nmasqd {mode}:\n{Deployment.Masqd.Output}";
+    private string Explain(CommandResult result) =>
+        $"{result.Describe()}\nmasqd {mode}:\n{Deployment.Masqd.Output}";
 }

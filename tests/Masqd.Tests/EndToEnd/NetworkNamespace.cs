@@ -89,7 +89,7 @@ internal sealed class NetworkNamespace : IDisposable
         return result.Succeeded && result.Stdout.Trim().Length > 0;
     }
 
-    /// <summary>Waits until a server listens on the port; throws with the server's output if not.</summary>
+    /// <summary>Waits until a server listens on the port, or throws with the server's output.</summary>
     public void WaitForListener(BackgroundProcess server, string protocol, int port)
     {
         var timeout = TimeSpan.FromSeconds(10);

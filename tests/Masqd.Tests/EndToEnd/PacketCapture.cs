@@ -12,9 +12,9 @@ internal sealed class PacketCapture : IDisposable
 
     private PacketCapture(NetworkNamespace ns, string interfaceName, string filter)
     {
-        // Immediate mode hands each packet over at once (else the kernel holds a block of
-        // them until a timeout, and a SIGTERM loses them); -U then writes it at once.
-        // -Z root keeps the capture file writable.
+        // Immediate mode hands each packet over at once. Without it the kernel keeps a block
+        // of packets until a timeout, and the SIGTERM that ends the capture loses them.
+        // -U writes each packet at once, and -Z root keeps the capture file writable.
         _process = ns.Start("tcpdump", "-i", interfaceName, "-nn", "--immediate-mode", "-U",
             "-Z", "root", "-w", CaptureFile, filter);
     }
@@ -38,7 +38,7 @@ internal sealed class PacketCapture : IDisposable
         return capture;
     }
 
-    /// <summary>Stops the capture; tcpdump flushes its file on SIGTERM.</summary>
+    /// <summary>Stops the capture. tcpdump flushes its file on SIGTERM.</summary>
     public void Stop() => _process.Stop(TimeSpan.FromSeconds(2));
 
     /// <summary>Stops the capture and counts the packets in it that match a tcpdump filter.</summary>

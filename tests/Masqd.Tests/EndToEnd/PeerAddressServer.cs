@@ -3,7 +3,7 @@ namespace Masqd.Tests.EndToEnd;
 /// <summary>
 /// A socat server that replies to each TCP connection or UDP datagram with the client's
 /// address as the server saw it, and appends that address to a log. The log shows whether
-/// anything reached the server at all; the reply shows whether the source address was kept.
+/// anything reached the server at all, and the reply shows whether the source address was kept.
 /// </summary>
 internal sealed class PeerAddressServer : IDisposable
 {

@@ -39,7 +39,8 @@ internal sealed class UdhcpcClient : IDhcpClient
 
         if (!result.Succeeded || !File.Exists(LeaseFile))
         {
-            throw new InvalidOperationException($"udhcpc got no lease on {_interface} in {_ns}: {result.Describe()}");
+            throw new InvalidOperationException(
+                $"udhcpc got no lease on {_interface} in {_ns}: {result.Describe()}");
         }
 
         return DhcpClients.ReadLease(LeaseFile, ErrorFile, _ns, _interface);
