@@ -54,7 +54,7 @@ wait_for_port() {
         [ -n "$(ip netns exec "$ns" ss -Hltn "sport = :$port")" ] && return 0
         sleep 0.1
     done
-    echo "Nothing listens on port $port in $ns" >&2
+    echo "Timed out: nothing listens on port $port in $ns after 5 s" >&2
     return 1
 }
 
@@ -103,18 +103,25 @@ start_in "$POD" "$MASQD" run --setup --vm-netns "$VM" --pod-interface eth0 \
 masqd_pid=${pids[-1]}
 
 if ! wait_for_file "$work/ready" 20 "$masqd_pid"; then
-    echo "masqd did not become ready (ready file $work/ready). Its output:" >&2
+    if kill -0 "$masqd_pid" 2>/dev/null; then
+        state="wrote no ready file ($work/ready) within 20 s"
+    else
+        code=0
+        wait "$masqd_pid" || code=$?
+        state="exited with code $code before it wrote its ready file"
+    fi
+    echo "masqd $state. Its output:" >&2
     cat "$work/masqd.log" >&2
     exit 1
 fi
 
-# masqd moves masq-vm into the vm namespace itself; this covers a build that does not.
+# masqd moves masq-vm into the vm namespace itself. This covers a build that does not.
 if ! ip -n "$VM" link show masq-vm >/dev/null 2>&1; then
     ip -n "$POD" link set masq-vm netns "$VM"
 fi
 ip -n "$VM" link set masq-vm up
 
-# udhcpc gets its own event script: the stock one rewrites /etc/resolv.conf.
+# udhcpc gets its own event script, because the stock one rewrites /etc/resolv.conf.
 cat >"$work/udhcpc.sh" <<SCRIPT
 #!/bin/sh
 case "\$1" in
