@@ -25,8 +25,8 @@ internal sealed record DhcpOffer(
 
     /// <summary>
     /// Expected lease on masqd's default VM network, 10.0.2.0/24: the resolv.conf's name
-    /// servers and search list, the pod MTU and the host name given with --hostname. Which
-    /// domain name (option 15) masqd sends is not part of the command-line contract, so
+    /// servers and search list, the pod MTU and the host name given with --hostname. masqd's
+    /// command line does not specify which domain name (option 15) it sends, so
     /// <see cref="Domain"/> is empty here and the masqd tests do not compare it.
     /// </summary>
     public static DhcpOffer ForMasqd(int podMtu, string hostName) => new(

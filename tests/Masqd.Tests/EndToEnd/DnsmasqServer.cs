@@ -41,9 +41,10 @@ internal sealed class DnsmasqServer : IDisposable
     }
 
     /// <summary>
-    /// A one-address pool. The MTU (option 26) is forced because busybox udhcpc only gets
-    /// options that it requested or that the server forces. The host name (option 12)
-    /// comes from a host entry for any client, since dnsmasq sends it only from one.
+    /// A one-address pool. The MTU (option 26) is forced because dnsmasq sends only the
+    /// options a client requested, and busybox udhcpc does not request the MTU by default.
+    /// dnsmasq rejects option 12 in --dhcp-option, so the host name comes from a host entry
+    /// that matches any MAC.
     /// </summary>
     private string[] Arguments(string interfaceName, DhcpOffer offer) =>
     [

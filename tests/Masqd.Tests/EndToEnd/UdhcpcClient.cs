@@ -1,9 +1,9 @@
 namespace Masqd.Tests.EndToEnd;
 
 /// <summary>
-/// busybox udhcpc in the foreground with <c>-q</c>: it exits once its event script has
-/// applied the lease. It requests the options it does not ask for by default: MTU (26),
-/// domain search (119).
+/// busybox udhcpc in the foreground with <c>-q</c>, so it exits once its event script has
+/// applied the lease. It also requests MTU (26) and domain search (119), which udhcpc does
+/// not request by default.
 /// </summary>
 internal sealed class UdhcpcClient : IDhcpClient
 {
