@@ -214,11 +214,11 @@ internal sealed partial class ConnectionTable
         /// <remarks>Changed by compare-and-swap only.</remarks>
         public long Activity;
 
-        // Written by the VM-to-pod pump only.
+        // Written by the VM-to-pod pump, and reset by the insert that reuses the entry.
         public long PacketsFromVm;
         public long BytesFromVm;
 
-        // Written by the pod-to-VM pump only.
+        // Written by the pod-to-VM pump, and reset by the insert that reuses the entry.
         public long PacketsFromPod;
         public long BytesFromPod;
     }

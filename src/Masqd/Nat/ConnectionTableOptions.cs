@@ -5,8 +5,10 @@ namespace Masqd.Nat;
 /// translation must never take, and the idle timeouts per protocol and TCP state.
 /// </summary>
 /// <remarks>
-/// The timeout defaults are those of Linux conntrack (net/netfilter/nf_conntrack_proto_tcp.c,
-/// nf_conntrack_proto_udp.c and nf_conntrack_proto_icmp.c in Linux 6.x).
+/// The timeout defaults are Linux conntrack's: tcp_timeouts in
+/// net/netfilter/nf_conntrack_proto_tcp.c, and nf_conntrack_udp_timeout (30 s),
+/// nf_conntrack_udp_timeout_stream (120 s since Linux 5.0) and nf_conntrack_icmp_timeout
+/// (30 s) in Documentation/networking/nf_conntrack-sysctl.rst.
 /// </remarks>
 internal sealed record ConnectionTableOptions
 {
