@@ -20,7 +20,7 @@ internal enum TranslateVerdict : byte
 }
 
 /// <summary>Why <see cref="Translator"/> dropped a frame; each value has its own counter.</summary>
-internal enum DropReason : byte
+internal enum TranslateDropReason : byte
 {
     None = 0,
 
@@ -100,13 +100,13 @@ internal enum L4ChecksumState : byte
 /// <param name="ReplyLength">For <see cref="TranslateVerdict.Reply"/>, the length of the frame in
 /// the reply buffer. Its Ethernet header carries the incoming frame's MAC addresses swapped,
 /// which the caller may overwrite.</param>
-internal readonly record struct TranslateResult(TranslateVerdict Verdict, DropReason Reason, int ReplyLength)
+internal readonly record struct TranslateResult(TranslateVerdict Verdict, TranslateDropReason Reason, int ReplyLength)
 {
-    public static TranslateResult Forwarded { get; } = new(TranslateVerdict.Forward, DropReason.None, 0);
+    public static TranslateResult Forwarded { get; } = new(TranslateVerdict.Forward, TranslateDropReason.None, 0);
 
-    public static TranslateResult Hairpinned { get; } = new(TranslateVerdict.Hairpin, DropReason.None, 0);
+    public static TranslateResult Hairpinned { get; } = new(TranslateVerdict.Hairpin, TranslateDropReason.None, 0);
 
-    public static TranslateResult Dropped(DropReason reason) => new(TranslateVerdict.Drop, reason, 0);
+    public static TranslateResult Dropped(TranslateDropReason reason) => new(TranslateVerdict.Drop, reason, 0);
 
-    public static TranslateResult Replied(int length) => new(TranslateVerdict.Reply, DropReason.None, length);
+    public static TranslateResult Replied(int length) => new(TranslateVerdict.Reply, TranslateDropReason.None, length);
 }

@@ -21,19 +21,19 @@ internal sealed partial class Translator
 
     private TranslateResult TranslateFromPod(Span<byte> frame, long now, Span<byte> reply, L4ChecksumState checksum)
     {
-        DropReason reason = TryParse(frame, out EthernetFrame ethernet, out Ipv4Packet ip);
-        if (reason != DropReason.None)
+        TranslateDropReason reason = TryParse(frame, out EthernetFrame ethernet, out Ipv4Packet ip);
+        if (reason != TranslateDropReason.None)
             return TranslateResult.Dropped(reason);
 
         if (ip.Destination != podAddress)
-            return TranslateResult.Dropped(DropReason.NotToPod);
+            return TranslateResult.Dropped(TranslateDropReason.NotToPod);
 
         bool icmp = ip.Protocol == IpProtocol.Icmp;
         if (icmp && IcmpV4Message.TryCreate(ip.Payload, out IcmpV4Message message) && message.IsError)
             return TranslateIcmpError(ip, message);
 
         reason = TryReadTransport(ip, PacketDirection.FromPod, out Transport transport);
-        if (reason != DropReason.None)
+        if (reason != TranslateDropReason.None)
             return TranslateResult.Dropped(reason);
 
         return TranslateInbound(ethernet, ip, transport, now, checksum, reply, hairpin: false);
@@ -68,32 +68,32 @@ internal sealed partial class Translator
 
         // Echo replies only ever belong to the VM's own requests.
         if (transport.Protocol == FlowProtocol.IcmpEcho)
-            return TranslateResult.Dropped(hairpin ? DropReason.HairpinToPodPort : DropReason.NoFlow);
+            return TranslateResult.Dropped(hairpin ? TranslateDropReason.HairpinToPodPort : TranslateDropReason.NoFlow);
 
         if (hairpin && (table.IsReservedForPod(port) || !inboundPorts.Allows(transport.Protocol, port)))
-            return TranslateResult.Dropped(DropReason.HairpinToPodPort);
+            return TranslateResult.Dropped(TranslateDropReason.HairpinToPodPort);
 
         // These ports belong to the pod's own sockets, so steering should not have sent the packet here.
         if (table.IsReservedForPod(port))
-            return TranslateResult.Dropped(DropReason.PodPort);
+            return TranslateResult.Dropped(TranslateDropReason.PodPort);
 
         if (!inboundPorts.Allows(transport.Protocol, port))
             return Refuse(ethernet, ip, reply);
 
         if (transport.Protocol == FlowProtocol.Tcp && !IsConnectionRequest(transport.Flags))
-            return TranslateResult.Dropped(DropReason.NoFlow);
+            return TranslateResult.Dropped(TranslateDropReason.NoFlow);
 
         FlowInsertStatus status = table.TryAddFromPod(
             transport.Protocol, port, ip.Source.Value, transport.SourcePort, TcpState.None, now, out flow);
-        DropReason reason = Touch(status, flow, PacketDirection.FromPod, transport, ip, now);
-        return reason == DropReason.None ? TranslateResult.Forwarded : TranslateResult.Dropped(reason);
+        TranslateDropReason reason = Touch(status, flow, PacketDirection.FromPod, transport, ip, now);
+        return reason == TranslateDropReason.None ? TranslateResult.Forwarded : TranslateResult.Dropped(reason);
     }
 
     /// <summary>Writes what the pod would send for a packet to a port with no listener.</summary>
     private static TranslateResult Refuse(EthernetFrame ethernet, Ipv4Packet ip, Span<byte> reply)
     {
         if (!Refusals.MayRefuse(ip.Source))
-            return TranslateResult.Dropped(DropReason.ReplyNotAllowed);
+            return TranslateResult.Dropped(TranslateDropReason.ReplyNotAllowed);
 
         int length;
         if (ip.Protocol == IpProtocol.Tcp)
@@ -102,7 +102,7 @@ internal sealed partial class Translator
 
             // RFC 9293 3.10.7.1: no reset is sent in reply to a reset.
             if ((segment.Flags & TcpFlags.Rst) != 0)
-                return TranslateResult.Dropped(DropReason.ReplyNotAllowed);
+                return TranslateResult.Dropped(TranslateDropReason.ReplyNotAllowed);
 
             length = Refusals.WriteTcpReset(ethernet, ip, segment, reply);
         }
@@ -111,7 +111,7 @@ internal sealed partial class Translator
             length = Refusals.WritePortUnreachable(ethernet, ip, reply);
         }
 
-        return length > 0 ? TranslateResult.Replied(length) : TranslateResult.Dropped(DropReason.ReplyBufferTooSmall);
+        return length > 0 ? TranslateResult.Replied(length) : TranslateResult.Dropped(TranslateDropReason.ReplyBufferTooSmall);
     }
 
 }

@@ -11,18 +11,18 @@ internal sealed partial class Translator
     /// </summary>
     private TranslateResult TranslateIcmpError(Ipv4Packet ip, IcmpV4Message icmp)
     {
-        DropReason reason = TryReadQuote(icmp, out QuotedPacket quoted, out FlowProtocol protocol);
-        if (reason != DropReason.None)
+        TranslateDropReason reason = TryReadQuote(icmp, out QuotedPacket quoted, out FlowProtocol protocol);
+        if (reason != TranslateDropReason.None)
             return TranslateResult.Dropped(reason);
 
         if (quoted.Source != podAddress)
-            return TranslateResult.Dropped(DropReason.NoFlow);
+            return TranslateResult.Dropped(TranslateDropReason.NoFlow);
 
         // The quoted packet left through the pod port, so its source port finds the flow.
         // An error does not refresh the flow, because it does not show that the flow is in use.
         (ushort podPort, ushort remotePort) = ReadQuotedPorts(quoted);
         if (!table.TryFindFromPod(protocol, podPort, quoted.Destination.Value, remotePort, out Flow flow))
-            return TranslateResult.Dropped(DropReason.NoFlow);
+            return TranslateResult.Dropped(TranslateDropReason.NoFlow);
 
         ip.SetDestination(vmAddress);
         quoted.RewriteSource(protocol, vmAddress, flow.VmPort);
@@ -37,16 +37,16 @@ internal sealed partial class Translator
     /// </summary>
     private TranslateResult TranslateIcmpErrorFromVm(Ipv4Packet ip, IcmpV4Message icmp)
     {
-        DropReason reason = TryReadQuote(icmp, out QuotedPacket quoted, out FlowProtocol protocol);
-        if (reason != DropReason.None)
+        TranslateDropReason reason = TryReadQuote(icmp, out QuotedPacket quoted, out FlowProtocol protocol);
+        if (reason != TranslateDropReason.None)
             return TranslateResult.Dropped(reason);
 
         if (quoted.Destination != vmAddress || protocol == FlowProtocol.IcmpEcho)
-            return TranslateResult.Dropped(DropReason.NoFlow);
+            return TranslateResult.Dropped(TranslateDropReason.NoFlow);
 
         (ushort remotePort, ushort vmPort) = ReadQuotedPorts(quoted);
         if (!table.TryFindFromVm(protocol, vmPort, quoted.Source.Value, remotePort, out Flow flow))
-            return TranslateResult.Dropped(DropReason.NoFlow);
+            return TranslateResult.Dropped(TranslateDropReason.NoFlow);
 
         ip.SetSource(podAddress);
         quoted.RewriteDestination(protocol, podAddress, flow.PodPort);
@@ -54,17 +54,17 @@ internal sealed partial class Translator
         return TranslateResult.Forwarded;
     }
 
-    private static DropReason TryReadQuote(IcmpV4Message icmp, out QuotedPacket quoted, out FlowProtocol protocol)
+    private static TranslateDropReason TryReadQuote(IcmpV4Message icmp, out QuotedPacket quoted, out FlowProtocol protocol)
     {
         protocol = FlowProtocol.Tcp;
         quoted = default;
         if (icmp.Type is not (IcmpV4Type.DestinationUnreachable or IcmpV4Type.TimeExceeded))
-            return DropReason.UnsupportedIcmp;
+            return TranslateDropReason.UnsupportedIcmp;
 
         if (!QuotedPacket.TryCreate(icmp.Body, out quoted))
-            return DropReason.Malformed;
+            return TranslateDropReason.Malformed;
 
-        return quoted.TryReadPorts(out protocol, out _, out _) ? DropReason.None : DropReason.NoFlow;
+        return quoted.TryReadPorts(out protocol, out _, out _) ? TranslateDropReason.None : TranslateDropReason.NoFlow;
     }
 
     private static (ushort Source, ushort Destination) ReadQuotedPorts(QuotedPacket quoted)

@@ -23,7 +23,7 @@ internal sealed partial class Translator
     /// <summary>Offset of the IP header in the frames passed in.</summary>
     public const int L3Offset = EthernetFrame.HeaderLength;
 
-    private static readonly int DropReasonCount = Enum.GetValues<DropReason>().Length;
+    private static readonly int DropReasonCount = Enum.GetValues<TranslateDropReason>().Length;
 
     private readonly ConnectionTable table;
     private readonly Ipv4Address vmAddress;
@@ -56,31 +56,31 @@ internal sealed partial class Translator
     }
 
     /// <summary>Returns how many frames of one direction were dropped for <paramref name="reason"/>.</summary>
-    public long CountDrops(PacketDirection direction, DropReason reason) =>
+    public long CountDrops(PacketDirection direction, TranslateDropReason reason) =>
         Volatile.Read(ref (direction == PacketDirection.FromVm ? dropsFromVm : dropsFromPod)[(int)reason]);
 
     private TranslateResult TranslateFromVm(Span<byte> frame, long now, L4ChecksumState checksum)
     {
-        DropReason reason = TryParse(frame, out _, out Ipv4Packet ip);
-        if (reason != DropReason.None)
+        TranslateDropReason reason = TryParse(frame, out _, out Ipv4Packet ip);
+        if (reason != TranslateDropReason.None)
             return TranslateResult.Dropped(reason);
 
         if (ip.Source != vmAddress)
-            return TranslateResult.Dropped(DropReason.NotFromVm);
+            return TranslateResult.Dropped(TranslateDropReason.NotFromVm);
 
         if (!Refusals.IsUnicast(ip.Destination))
-            return TranslateResult.Dropped(DropReason.NotUnicast);
+            return TranslateResult.Dropped(TranslateDropReason.NotUnicast);
 
         bool icmp = ip.Protocol == IpProtocol.Icmp;
         if (icmp && IcmpV4Message.TryCreate(ip.Payload, out IcmpV4Message message) && message.IsError)
             return TranslateIcmpErrorFromVm(ip, message);
 
         reason = TryReadTransport(ip, PacketDirection.FromVm, out Transport transport);
-        if (reason != DropReason.None)
+        if (reason != TranslateDropReason.None)
             return TranslateResult.Dropped(reason);
 
         reason = ResolveFromVm(transport, ip, now, out Flow flow);
-        if (reason != DropReason.None)
+        if (reason != TranslateDropReason.None)
             return TranslateResult.Dropped(reason);
 
         NatRewrite.RewriteSource(ip, transport.Protocol, podAddress, flow.PodPort, checksum);
@@ -90,16 +90,16 @@ internal sealed partial class Translator
         return TranslateResult.Forwarded;
     }
 
-    private DropReason ResolveFromVm(in Transport transport, Ipv4Packet ip, long now, out Flow flow)
+    private TranslateDropReason ResolveFromVm(in Transport transport, Ipv4Packet ip, long now, out Flow flow)
     {
         bool found = table.TryFindFromVm(
             transport.Protocol, transport.SourcePort, ip.Destination.Value, transport.DestinationPort, out flow);
         if (found && table.TryTouch(flow, PacketDirection.FromVm, transport.Flags, ip.TotalLength, now))
-            return DropReason.None;
+            return TranslateDropReason.None;
 
         // No flow yet, or the one found was retired between the lookup and the touch.
         if ((transport.Flags & TcpFlags.Rst) != 0)
-            return DropReason.NoFlow;
+            return TranslateDropReason.NoFlow;
 
         // A TCP segment other than a SYN picks up a connection the table lost (after a
         // restart, or an expiry), as Linux conntrack does by default (nf_conntrack_tcp_loose).
@@ -114,16 +114,16 @@ internal sealed partial class Translator
     /// <summary>Sends a packet from the VM to the pod address back to the VM, translated as inbound.</summary>
     private TranslateResult Reflect(Ipv4Packet ip, long now, L4ChecksumState checksum)
     {
-        DropReason reason = TryReadTransport(ip, PacketDirection.FromPod, out Transport transport);
-        if (reason != DropReason.None)
-            return TranslateResult.Dropped(DropReason.HairpinToPodPort);
+        TranslateDropReason reason = TryReadTransport(ip, PacketDirection.FromPod, out Transport transport);
+        if (reason != TranslateDropReason.None)
+            return TranslateResult.Dropped(TranslateDropReason.HairpinToPodPort);
 
         // NOTE: this touches the inbound side's counters from the VM-to-pod pump, so hairpin
         // packets may race the pod-to-VM pump's counting of the same flow. Only statistics suffer.
         return TranslateInbound(default, ip, transport, now, checksum, reply: default, hairpin: true);
     }
 
-    private DropReason Touch(
+    private TranslateDropReason Touch(
         FlowInsertStatus status, in Flow flow, PacketDirection direction, in Transport transport,
         Ipv4Packet ip, long now)
     {
@@ -131,15 +131,15 @@ internal sealed partial class Translator
             return ToDropReason(status);
 
         bool touched = table.TryTouch(flow, direction, transport.Flags, ip.TotalLength, now);
-        return touched ? DropReason.None : DropReason.NoFlow;
+        return touched ? TranslateDropReason.None : TranslateDropReason.NoFlow;
     }
 
-    private static DropReason ToDropReason(FlowInsertStatus status) => status switch
+    private static TranslateDropReason ToDropReason(FlowInsertStatus status) => status switch
     {
-        FlowInsertStatus.TableFull => DropReason.TableFull,
-        FlowInsertStatus.NoFreePort => DropReason.NoFreePort,
-        FlowInsertStatus.PortInUse => DropReason.PortInUse,
-        _ => DropReason.PodPort,
+        FlowInsertStatus.TableFull => TranslateDropReason.TableFull,
+        FlowInsertStatus.NoFreePort => TranslateDropReason.NoFreePort,
+        FlowInsertStatus.PortInUse => TranslateDropReason.PortInUse,
+        _ => TranslateDropReason.PodPort,
     };
 
     /// <summary>Returns whether a segment opens a connection: SYN without ACK, RST or FIN.</summary>

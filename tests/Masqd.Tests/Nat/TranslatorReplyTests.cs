@@ -64,7 +64,7 @@ internal sealed class TranslatorReplyTests
 
         TranslateResult result = translator.FromPod(frame, Now, new byte[1514]);
 
-        Assert.That(result.Reason, Is.EqualTo(DropReason.ReplyNotAllowed));
+        Assert.That(result.Reason, Is.EqualTo(TranslateDropReason.ReplyNotAllowed));
     }
 
     [Test]
@@ -97,7 +97,7 @@ internal sealed class TranslatorReplyTests
 
         TranslateResult result = translator.FromPod(frame, Now, new byte[40]);
 
-        Assert.That(result.Reason, Is.EqualTo(DropReason.ReplyBufferTooSmall));
+        Assert.That(result.Reason, Is.EqualTo(TranslateDropReason.ReplyBufferTooSmall));
     }
 
     [TestCase(IcmpV4TypeCode.UnreachableFragmentationNeeded, 0, TestName = "IcmpError_FragmentationNeededForUdp")]
@@ -171,7 +171,7 @@ internal sealed class TranslatorReplyTests
 
         TranslateResult result = translator.FromPod(error, Now, new byte[1514]);
 
-        Assert.That(result.Reason, Is.EqualTo(DropReason.NoFlow));
+        Assert.That(result.Reason, Is.EqualTo(TranslateDropReason.NoFlow));
     }
 
     [Test]
@@ -214,7 +214,7 @@ internal sealed class TranslatorReplyTests
 
         TranslateResult result = translator.FromVm(request, Now);
 
-        Assert.That(result.Reason, Is.EqualTo(DropReason.HairpinToPodPort));
+        Assert.That(result.Reason, Is.EqualTo(TranslateDropReason.HairpinToPodPort));
     }
 
     [Test]

@@ -58,28 +58,28 @@ internal sealed class TranslatorTests
 
     private static readonly TestCaseData[] VmDrops =
     [
-        new TestCaseData(NatFrames.Udp(IPAddress.Parse("10.0.2.9"), 1000, Remote, 53), DropReason.NotFromVm)
+        new TestCaseData(NatFrames.Udp(IPAddress.Parse("10.0.2.9"), 1000, Remote, 53), TranslateDropReason.NotFromVm)
             .SetName("FromVm_DropsForeignSource"),
-        new TestCaseData(NatFrames.Udp(Vm, 1000, IPAddress.Parse("255.255.255.255"), 67), DropReason.NotUnicast)
+        new TestCaseData(NatFrames.Udp(Vm, 1000, IPAddress.Parse("255.255.255.255"), 67), TranslateDropReason.NotUnicast)
             .SetName("FromVm_DropsBroadcast"),
-        new TestCaseData(NatFrames.Udp(Vm, 1000, IPAddress.Parse("224.0.0.251"), 5353), DropReason.NotUnicast)
+        new TestCaseData(NatFrames.Udp(Vm, 1000, IPAddress.Parse("224.0.0.251"), 5353), TranslateDropReason.NotUnicast)
             .SetName("FromVm_DropsMulticast"),
-        new TestCaseData(NatFrames.Tcp(Vm, 1000, Remote, 80, TcpFlagsSet.Rst), DropReason.NoFlow)
+        new TestCaseData(NatFrames.Tcp(Vm, 1000, Remote, 80, TcpFlagsSet.Rst), TranslateDropReason.NoFlow)
             .SetName("FromVm_DropsResetWithoutFlow"),
-        new TestCaseData(NatFrames.Echo(Vm, Remote, IcmpV4TypeCode.EchoReply, 7), DropReason.UnsupportedIcmp)
+        new TestCaseData(NatFrames.Echo(Vm, Remote, IcmpV4TypeCode.EchoReply, 7), TranslateDropReason.UnsupportedIcmp)
             .SetName("FromVm_DropsEchoReply"),
-        new TestCaseData(WithProtocol(NatFrames.Udp(Vm, 1000, Remote, 53), 47), DropReason.UnsupportedProtocol)
+        new TestCaseData(WithProtocol(NatFrames.Udp(Vm, 1000, Remote, 53), 47), TranslateDropReason.UnsupportedProtocol)
             .SetName("FromVm_DropsGre"),
-        new TestCaseData(AsFragment(NatFrames.Udp(Vm, 1000, Remote, 53)), DropReason.Fragment)
+        new TestCaseData(AsFragment(NatFrames.Udp(Vm, 1000, Remote, 53)), TranslateDropReason.Fragment)
             .SetName("FromVm_DropsFragment"),
-        new TestCaseData(NatFrames.Udp(Vm, 1000, Remote, 53)[..30], DropReason.Malformed)
+        new TestCaseData(NatFrames.Udp(Vm, 1000, Remote, 53)[..30], TranslateDropReason.Malformed)
             .SetName("FromVm_DropsTruncatedPacket"),
-        new TestCaseData(WithEtherType(NatFrames.Udp(Vm, 1000, Remote, 53), 0x86DD), DropReason.NotIpv4)
+        new TestCaseData(WithEtherType(NatFrames.Udp(Vm, 1000, Remote, 53), 0x86DD), TranslateDropReason.NotIpv4)
             .SetName("FromVm_DropsIpv6"),
     ];
 
     [TestCaseSource(nameof(VmDrops))]
-    public void FromVm_Drops(byte[] frame, DropReason expected)
+    public void FromVm_Drops(byte[] frame, TranslateDropReason expected)
     {
         Translator translator = CreateTranslator(out _);
 
@@ -98,8 +98,8 @@ internal sealed class TranslatorTests
 
         TranslateResult result = translator.FromVm(NatFrames.Udp(NatFrames.Vm, 1001, NatFrames.Remote, 53), Now);
 
-        Assert.That(result.Reason, Is.EqualTo(DropReason.TableFull));
-        Assert.That(translator.CountDrops(PacketDirection.FromVm, DropReason.TableFull), Is.EqualTo(1));
+        Assert.That(result.Reason, Is.EqualTo(TranslateDropReason.TableFull));
+        Assert.That(translator.CountDrops(PacketDirection.FromVm, TranslateDropReason.TableFull), Is.EqualTo(1));
     }
 
     [Test]
@@ -136,22 +136,22 @@ internal sealed class TranslatorTests
 
     private static readonly TestCaseData[] PodDrops =
     [
-        new TestCaseData(NatFrames.Tcp(Remote, 51000, Pod, 80, TcpFlagsSet.Ack), DropReason.NoFlow)
+        new TestCaseData(NatFrames.Tcp(Remote, 51000, Pod, 80, TcpFlagsSet.Ack), TranslateDropReason.NoFlow)
             .SetName("FromPod_DropsAckWithoutFlow"),
-        new TestCaseData(NatFrames.Tcp(Remote, 51000, Pod, 30010, TcpFlagsSet.Syn), DropReason.PodPort)
+        new TestCaseData(NatFrames.Tcp(Remote, 51000, Pod, 30010, TcpFlagsSet.Syn), TranslateDropReason.PodPort)
             .SetName("FromPod_DropsPodRangePort"),
-        new TestCaseData(NatFrames.Udp(Remote, 51000, Pod, 15090), DropReason.PodPort)
+        new TestCaseData(NatFrames.Udp(Remote, 51000, Pod, 15090), TranslateDropReason.PodPort)
             .SetName("FromPod_DropsKeptPort"),
-        new TestCaseData(NatFrames.Udp(Remote, 51000, IPAddress.Parse("10.244.1.8"), 53), DropReason.NotToPod)
+        new TestCaseData(NatFrames.Udp(Remote, 51000, IPAddress.Parse("10.244.1.8"), 53), TranslateDropReason.NotToPod)
             .SetName("FromPod_DropsOtherDestination"),
-        new TestCaseData(NatFrames.Echo(Remote, Pod, IcmpV4TypeCode.EchoReply, 9), DropReason.NoFlow)
+        new TestCaseData(NatFrames.Echo(Remote, Pod, IcmpV4TypeCode.EchoReply, 9), TranslateDropReason.NoFlow)
             .SetName("FromPod_DropsUnknownEchoReply"),
-        new TestCaseData(NatFrames.Echo(Remote, Pod, IcmpV4TypeCode.EchoRequest, 9), DropReason.UnsupportedIcmp)
+        new TestCaseData(NatFrames.Echo(Remote, Pod, IcmpV4TypeCode.EchoRequest, 9), TranslateDropReason.UnsupportedIcmp)
             .SetName("FromPod_DropsEchoRequest"),
     ];
 
     [TestCaseSource(nameof(PodDrops))]
-    public void FromPod_Drops(byte[] frame, DropReason expected)
+    public void FromPod_Drops(byte[] frame, TranslateDropReason expected)
     {
         Translator translator = CreateTranslator(out _);
 
@@ -173,7 +173,7 @@ internal sealed class TranslatorTests
         byte[] frame = NatFrames.Udp(IPAddress.Parse("8.8.8.8"), 4000, NatFrames.Pod, podPort);
         TranslateResult result = translator.FromPod(frame, Now, new byte[1514]);
 
-        Assert.That(result.Reason, Is.EqualTo(DropReason.PortInUse));
+        Assert.That(result.Reason, Is.EqualTo(TranslateDropReason.PortInUse));
     }
 
     private static byte[] WithProtocol(byte[] frame, byte protocol)

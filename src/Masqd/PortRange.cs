@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Masqd.Setup;
+namespace Masqd;
 
 /// <summary>An inclusive range of TCP/UDP ports, written "30000-30999" or "15053".</summary>
 internal readonly record struct PortRange(int First, int Last)
@@ -23,6 +23,23 @@ internal readonly record struct PortRange(int First, int Last)
             throw new FormatException($"Invalid port range '{text}': {last} is below {first}.");
 
         return new PortRange(first, last);
+    }
+
+    /// <summary>Parses "FIRST-LAST" or "PORT"; on failure <paramref name="error"/> says why.</summary>
+    public static bool TryParse(string text, out PortRange range, out string error)
+    {
+        try
+        {
+            range = Parse(text);
+            error = "";
+            return true;
+        }
+        catch (FormatException exception)
+        {
+            range = default;
+            error = exception.Message;
+            return false;
+        }
     }
 
     /// <summary>Parses a comma-separated list such as "15000-15021,15053"; empty gives none.</summary>
