@@ -1,0 +1,288 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Masqd.Gateway;
+using Masqd.Gateway.Dhcp;
+using Masqd.Interop;
+using Masqd.Nat;
+using Masqd.Ports;
+using Masqd.Pump;
+using Masqd.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Masqd.Daemon;
+
+/// <summary>
+/// `masqd run`: reads the pod's interface and resolv.conf, opens the two taps, starts one
+/// pump per direction and runs the control loop (stats, drop logs, flow expiry, neighbour
+/// refresh) on the calling thread until SIGTERM or SIGINT.
+/// </summary>
+internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
+{
+    private static readonly TimeSpan ControlInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan NeighbourRefreshInterval = TimeSpan.FromSeconds(5);
+
+    private readonly ManualResetEventSlim _stop = new();
+    private string _stopSignal = "";
+
+    public int Run()
+    {
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        using Rtnetlink netlink = Rtnetlink.Open();
+        PodInterface pod = PodInterface.Read(netlink, options.PodInterface);
+        if (pod.DefaultGateway is null)
+        {
+            Log.NoDefaultRoute(logger, pod.Name);
+        }
+
+        ResolvConf resolv = ReadResolvConf();
+        DatapathContext context = BuildContext(pod, resolv);
+        RefreshNeighbours(netlink, pod, context.NextHops);
+
+        using TapPort vmTap = OpenTap(options.VmTap);
+        using TapPort podTap = OpenTap(options.PodTap);
+        MoveVmTapIfAsked(netlink);
+        ResolveDefaultGateway(podTap, pod, context.NextHops);
+
+        var fromVm = new FromVmProcessor(context, new TapSink(vmTap), new TapSink(podTap));
+        var fromPod = new FromPodProcessor(context, new TapSink(vmTap), new TapSink(podTap));
+        using var vmPump = new PumpThread("masqd-from-vm", vmTap, fromVm.Process, context.MaxFrameLength, logger);
+        using var podPump = new PumpThread("masqd-from-pod", podTap, fromPod.Process, context.MaxFrameLength, logger);
+        vmPump.Start();
+        podPump.Start();
+
+        LogServing(pod, resolv);
+        WriteReadyFile();
+        ControlLoop(netlink, podTap, pod, context, fromVm, fromPod);
+
+        vmPump.Stop();
+        podPump.Stop();
+        string counters = StatsFile.Render(fromVm.Counters, fromPod.Counters, context.Table.ReadCounters().Live);
+        WriteStats(counters);
+        Log.Stopped(logger, NonZeroCounters(counters));
+        return 0;
+    }
+
+    private static string NonZeroCounters(string counters) => string.Join(", ",
+        counters.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.EndsWith(" 0")));
+
+    private void OnSignal(PosixSignalContext signal)
+    {
+        signal.Cancel = true;
+        _stopSignal = signal.Signal.ToString();
+        _stop.Set();
+    }
+
+    private DatapathContext BuildContext(PodInterface pod, ResolvConf resolv)
+    {
+        GatewayAddresses addresses = options.VmNetwork;
+        var dhcp = new DhcpServer(new DhcpServerOptions
+        {
+            ServerAddress = addresses.Gateway,
+            ClientAddress = addresses.Vm,
+            SubnetMask = addresses.SubnetMask,
+            Router = addresses.Gateway,
+            DnsServers = resolv.Ipv4NameServers.ToList(),
+            SearchDomains = resolv.SearchDomains,
+            HostName = options.Hostname ?? Dns.GetHostName(),
+            Mtu = pod.Mtu,
+        });
+
+        var table = new ConnectionTable(new ConnectionTableOptions
+        {
+            Capacity = options.MaxFlows,
+            PodLocalPorts = options.PodPortRange,
+            PodKeptPorts = options.PodPorts.Ranges,
+        });
+        var translator = new Translator(table, new TranslatorOptions
+        {
+            VmAddress = addresses.Vm,
+            PodAddress = pod.Address,
+            InboundPorts = options.Ports.ToInboundPorts(),
+        });
+
+        return new DatapathContext
+        {
+            Addresses = addresses,
+            PodAddress = pod.Address,
+            PodMac = pod.Mac,
+            Mtu = pod.Mtu,
+            Dhcp = dhcp,
+            Table = table,
+            Translator = translator,
+            NextHops = new NextHopTable(pod.Address, pod.PrefixLength, pod.DefaultGateway),
+            Logger = logger,
+        };
+    }
+
+    private ResolvConf ReadResolvConf()
+    {
+        try
+        {
+            return ResolvConf.Parse(File.ReadAllText(options.ResolvConf));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Log.ResolvConfUnreadable(logger, options.ResolvConf, exception.Message);
+            return ResolvConf.Parse("");
+        }
+    }
+
+    private TapPort OpenTap(string name)
+    {
+        try
+        {
+            return TapPort.Open(name, options.TunDevice);
+        }
+        catch (ErrnoException exception)
+        {
+            throw new StartupException(TapOpenAdvice(name, exception), exception);
+        }
+    }
+
+    private string TapOpenAdvice(string name, ErrnoException exception)
+    {
+        if (exception.Errno == Tmds.Linux.LibC.ENOENT)
+        {
+            return $"cannot open the tun device {options.TunDevice}: not found; "
+                + "give the pod the tun device or pass --tun-device";
+        }
+
+        if (exception.Errno == Tmds.Linux.LibC.EACCES)
+        {
+            return $"cannot open the tun device {options.TunDevice}: permission denied; run "
+                + $"'masqd setup --user {Tmds.Linux.LibC.geteuid()} --tun-device PATH' as root, "
+                + "or make the device readable and writable by this user";
+        }
+
+        if (exception.Errno == Tmds.Linux.LibC.EPERM)
+        {
+            return $"cannot attach to the tap {name}: operation not permitted, because it does "
+                + "not exist or belongs to another user; run 'masqd setup --user UID --group GID' "
+                + "as root first, with this user's IDs";
+        }
+
+        return $"cannot open the tap {name}: {exception.Message}";
+    }
+
+    private void MoveVmTapIfAsked(Rtnetlink netlink)
+    {
+        if (options.VmNetns is null)
+        {
+            return;
+        }
+
+        string path = Path.Combine("/run/netns", options.VmNetns);
+        using SafeFileHandle handle = OpenNamespace(path);
+        LinkInfo tap = netlink.GetLink(options.VmTap);
+        netlink.SetNetworkNamespace(tap.Index, (int)handle.DangerousGetHandle());
+        Log.MovedVmTap(logger, options.VmTap, options.VmNetns);
+    }
+
+    private static SafeFileHandle OpenNamespace(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException(
+                $"cannot open the network namespace {path}: {exception.Message}; create it with 'ip netns add'", exception);
+        }
+    }
+
+    private void ControlLoop(
+        Rtnetlink netlink, TapPort podTap, PodInterface pod, DatapathContext context,
+        FromVmProcessor fromVm, FromPodProcessor fromPod)
+    {
+        var vmDrops = new DropLog(logger, "from the VM", fromVm.Counters);
+        var podDrops = new DropLog(logger, "from the pod network", fromPod.Counters);
+        DateTime lastRefresh = DateTime.UtcNow;
+
+        while (!_stop.Wait(ControlInterval))
+        {
+            DateTime now = DateTime.UtcNow;
+            context.Table.Sweep(Environment.TickCount64);
+            vmDrops.Flush(now);
+            podDrops.Flush(now);
+            WriteStats(StatsFile.Render(fromVm.Counters, fromPod.Counters, context.Table.ReadCounters().Live));
+
+            if (now - lastRefresh >= NeighbourRefreshInterval)
+            {
+                RefreshNeighbours(netlink, pod, context.NextHops);
+                ResolveDefaultGateway(podTap, pod, context.NextHops);
+                lastRefresh = now;
+            }
+        }
+
+        Log.Stopping(logger, _stopSignal);
+    }
+
+    private static void RefreshNeighbours(Rtnetlink netlink, PodInterface pod, NextHopTable nextHops)
+    {
+        foreach (Ipv4Neighbour neighbour in netlink.GetIpv4Neighbours(pod.Index))
+        {
+            bool usable = neighbour.LinkAddress is not null
+                && (neighbour.State & (NeighbourState.Incomplete | NeighbourState.Failed)) == 0;
+            if (usable)
+            {
+                nextHops.Learn(
+                    Ipv4Address.FromIPAddress(neighbour.Address),
+                    MacAddress.Read(neighbour.LinkAddress!.GetAddressBytes()),
+                    Environment.TickCount64);
+            }
+        }
+    }
+
+    /// <summary>Sends an ARP request for the default gateway while its MAC is unknown, so the
+    /// VM's first packet to the pod network does not wait for one.</summary>
+    private static void ResolveDefaultGateway(TapPort podTap, PodInterface pod, NextHopTable nextHops)
+    {
+        if (pod.DefaultGateway is not Ipv4Address gateway || nextHops.TryGetMac(gateway, out _))
+        {
+            return;
+        }
+
+        Span<byte> request = stackalloc byte[EthernetFrame.HeaderLength + ArpPacket.Length];
+        int length = NextHopTable.WriteRequest(request, pod.Mac, pod.Address, gateway);
+        podTap.Write(request[..length]);
+    }
+
+    private void LogServing(PodInterface pod, ResolvConf resolv)
+    {
+        GatewayAddresses addresses = options.VmNetwork;
+        Log.Serving(
+            logger, addresses.Vm.ToString(), addresses.PrefixLength, addresses.Gateway.ToString(),
+            pod.Address.ToString(), pod.Name, pod.Mtu, options.Ports.ToString(),
+            string.Join(' ', resolv.NameServers), string.Join(' ', resolv.SearchDomains));
+    }
+
+    private void WriteReadyFile()
+    {
+        if (options.ReadyFile is not null)
+        {
+            File.WriteAllText(options.ReadyFile, $"{Environment.ProcessId}\n");
+        }
+    }
+
+    private void WriteStats(string counters)
+    {
+        if (options.StatsFile is null)
+        {
+            return;
+        }
+
+        try
+        {
+            StatsFile.Write(options.StatsFile, counters);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Log.StatsFileFailed(logger, options.StatsFile, exception.Message);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using Masqd.Gateway;
+using Masqd.Gateway.Dhcp;
+using Masqd.Nat;
+using Masqd.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Masqd.Pump;
+
+/// <summary>
+/// What both pumps share: the addresses on each side, the gateway services, the
+/// connection table and the next hops. Built once at start; the parts that change while
+/// serving (the VM's MAC, next hops, flows) say how they may be shared.
+/// </summary>
+internal sealed class DatapathContext
+{
+    /// <summary>The largest frame a tap hands over without offloads: a 64 KiB IP packet
+    /// behind an Ethernet header; jumbo frames of MTU 9000 fit easily.</summary>
+    public const int DefaultMaxFrameLength = 65536 + EthernetFrame.HeaderLength;
+
+    public required GatewayAddresses Addresses { get; init; }
+
+    public required Ipv4Address PodAddress { get; init; }
+
+    public required MacAddress PodMac { get; init; }
+
+    /// <summary>The pod interface's MTU, which the VM gets too.</summary>
+    public required int Mtu { get; init; }
+
+    public required DhcpServer Dhcp { get; init; }
+
+    public required ConnectionTable Table { get; init; }
+
+    public required Translator Translator { get; init; }
+
+    public required NextHopTable NextHops { get; init; }
+
+    public required ILogger Logger { get; init; }
+
+    public VmIdentity Vm { get; } = new();
+
+    public int MaxFrameLength { get; init; } = DefaultMaxFrameLength;
+}

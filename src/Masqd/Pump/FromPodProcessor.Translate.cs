@@ -1,0 +1,37 @@
+using Masqd.Nat;
+using Masqd.Wire;
+
+namespace Masqd.Pump;
+
+internal sealed partial class FromPodProcessor
+{
+    private void Translate(EthernetFrame ethernet, Ipv4Packet packet, long nowMilliseconds)
+    {
+        Span<byte> frame = ethernet.Bytes[..(EthernetFrame.HeaderLength + packet.TotalLength)];
+        TranslateResult result = _context.Translator.FromPod(frame, nowMilliseconds, _reply);
+
+        switch (result.Verdict)
+        {
+            case TranslateVerdict.Forward:
+                Counters.Count(PumpEvent.Translated);
+                SendToVm(ethernet, frame.Length);
+                break;
+            case TranslateVerdict.Reply:
+                SendRefusal(result.ReplyLength);
+                break;
+            default:
+                Counters.Drop(TranslateDrops.ToDropReason(result.Reason));
+                break;
+        }
+    }
+
+    /// <summary>Sends the reset or port unreachable the translator wrote, addressed back to
+    /// the sender of the refused packet, as the pod's kernel would have answered.</summary>
+    private void SendRefusal(int length)
+    {
+        Counters.Drop(DropReason.PortNotForwarded);
+        bool isReset = _reply[EthernetFrame.HeaderLength + 9] == (byte)IpProtocol.Tcp;
+        Counters.Count(isReset ? PumpEvent.ResetsSent : PumpEvent.PortUnreachablesSent);
+        Send(_toPod, _reply.AsSpan(0, length));
+    }
+}

@@ -1,0 +1,40 @@
+using Masqd.Daemon;
+using Masqd.Gateway.Dhcp;
+using Masqd.Wire;
+
+namespace Masqd.Pump;
+
+internal sealed partial class FromVmProcessor
+{
+    /// <summary>Answers a DHCP client message, whatever its source MAC: DHCP serves
+    /// whichever MAC asks, and the one that takes the lease is the VM's from then on.</summary>
+    private void ProcessDhcp(EthernetFrame ethernet, Ipv4Packet packet)
+    {
+        UdpDatagram.TryCreate(packet.Payload, out UdpDatagram udp);
+        DhcpReply reply = _context.Dhcp.HandleFrame(udp.Payload, ethernet.Source, _reply);
+        if (!reply.IsReply)
+        {
+            CountDhcpDrop(reply.DropReason);
+            return;
+        }
+
+        if (reply.LeaseOwnerChanged && _context.Dhcp.HasLeaseOwner)
+        {
+            _context.Vm.SetMac(_context.Dhcp.LeaseOwner);
+            Log.LeaseOwner(_context.Logger, _context.Addresses.Vm.ToString(), _context.Dhcp.LeaseOwner.ToString());
+        }
+
+        Counters.Count(PumpEvent.DhcpReplies);
+        SendToVm(_reply.AsSpan(0, reply.FrameLength));
+    }
+
+    // DECLINE, RELEASE and a REQUEST for another server get no reply by design (RFC 2131 4.3.2,
+    // 4.3.3, 4.3.4); the server counts DECLINE and RELEASE itself.
+    private void CountDhcpDrop(DhcpDropReason reason)
+    {
+        if (reason is not (DhcpDropReason.Decline or DhcpDropReason.Release or DhcpDropReason.OtherServer))
+        {
+            Counters.Drop(DropReason.DhcpMalformed);
+        }
+    }
+}

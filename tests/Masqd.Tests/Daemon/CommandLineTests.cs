@@ -1,0 +1,136 @@
+using Masqd.Daemon;
+
+namespace Masqd.Tests.Daemon;
+
+[NonParallelizable]
+public class CommandLineTests
+{
+    private sealed class RecordingHandlers : ICommandHandlers
+    {
+        public string? Command { get; private set; }
+
+        public MasqdOptions? Options { get; private set; }
+
+        public int Setup(MasqdOptions options) => Record("setup", options);
+
+        public int Run(MasqdOptions options) => Record("run", options);
+
+        public int Teardown(MasqdOptions options) => Record("teardown", options);
+
+        private int Record(string command, MasqdOptions options)
+        {
+            Command = command;
+            Options = options;
+            return 0;
+        }
+    }
+
+    [TearDown]
+    public void ClearEnvironment()
+    {
+        Environment.SetEnvironmentVariable("MASQD_PORTS", null);
+        Environment.SetEnvironmentVariable("MASQD_VM_NETWORK", null);
+    }
+
+    [Test]
+    public void Run_DefaultsMatchKubeVirt()
+    {
+        (int code, RecordingHandlers handlers, _) = Invoke("run");
+
+        Assert.That(code, Is.Zero);
+        Assert.That(handlers.Command, Is.EqualTo("run"));
+        MasqdOptions options = handlers.Options!;
+        Assert.That(options.VmNetwork.Gateway.ToString(), Is.EqualTo("10.0.2.1"));
+        Assert.That(options.VmNetwork.Vm.ToString(), Is.EqualTo("10.0.2.2"));
+        Assert.That(options.PodInterface, Is.EqualTo("eth0"));
+        Assert.That(options.Ports.AllowsEveryPort, Is.True);
+        Assert.That(options.PodPortRange, Is.EqualTo(new PortRange(30000, 30999)));
+        Assert.That(options.IsPodPort(15001), Is.True);
+        Assert.That(options.IsPodPort(49153), Is.True);
+        Assert.That(options.IsPodPort(8080), Is.False);
+    }
+
+    [Test]
+    public void Run_ParsesFlags()
+    {
+        (int code, RecordingHandlers handlers, _) = Invoke(
+            "run", "--vm-network", "192.168.7.0/24", "--ports", "80/tcp,53/udp,8000-8010/tcp",
+            "--pod-interface", "net1", "--log-level", "debug");
+
+        Assert.That(code, Is.Zero);
+        MasqdOptions options = handlers.Options!;
+        Assert.That(options.VmNetwork.Vm.ToString(), Is.EqualTo("192.168.7.2"));
+        Assert.That(options.Ports.Allows(TransportProtocol.Tcp, 80), Is.True);
+        Assert.That(options.Ports.Allows(TransportProtocol.Udp, 80), Is.False);
+        Assert.That(options.Ports.Allows(TransportProtocol.Udp, 53), Is.True);
+        Assert.That(options.Ports.Allows(TransportProtocol.Tcp, 8005), Is.True);
+        Assert.That(options.Ports.Allows(TransportProtocol.Tcp, 8011), Is.False);
+        Assert.That(options.PodInterface, Is.EqualTo("net1"));
+        Assert.That(options.LogLevel, Is.EqualTo(Microsoft.Extensions.Logging.LogLevel.Debug));
+    }
+
+    [Test]
+    public void Run_ReadsEnvironmentVariables()
+    {
+        Environment.SetEnvironmentVariable("MASQD_PORTS", "443/tcp");
+
+        (int code, RecordingHandlers handlers, _) = Invoke("run");
+
+        Assert.That(code, Is.Zero);
+        Assert.That(handlers.Options!.Ports.ToString(), Is.EqualTo("443/tcp"));
+    }
+
+    [Test]
+    public void Run_FlagWinsOverEnvironment()
+    {
+        Environment.SetEnvironmentVariable("MASQD_PORTS", "443/tcp");
+
+        (_, RecordingHandlers handlers, _) = Invoke("run", "--ports", "22/tcp");
+
+        Assert.That(handlers.Options!.Ports.ToString(), Is.EqualTo("22/tcp"));
+    }
+
+    [TestCase("--ports", "80/sctp", "--ports")]
+    [TestCase("--ports", "0/tcp", "--ports")]
+    [TestCase("--ports", "70000/tcp", "--ports")]
+    [TestCase("--vm-network", "10.0.2.1/24", "--vm-network")]
+    [TestCase("--vm-network", "10.0.2.0/31", "--vm-network")]
+    [TestCase("--vm-network", "fd10::/64", "--vm-network")]
+    [TestCase("--pod-port-range", "31000-30000", "--pod-port-range")]
+    [TestCase("--log-level", "loud", "--log-level")]
+    [TestCase("--max-flows", "3", "--max-flows")]
+    [TestCase("--no-such-flag", "1", "--no-such-flag")]
+    public void Run_BadValueExitsWithTwo(string flag, string value, string named)
+    {
+        (int code, RecordingHandlers handlers, string error) = Invoke("run", flag, value);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(handlers.Command, Is.Null);
+        Assert.That(error, Does.Contain(named));
+    }
+
+    [Test]
+    public void Run_BadEnvironmentValueNamesVariable()
+    {
+        Environment.SetEnvironmentVariable("MASQD_VM_NETWORK", "not-a-network");
+
+        (int code, _, string error) = Invoke("run");
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("MASQD_VM_NETWORK"));
+    }
+
+    [Test]
+    public void EnvironmentName_FollowsFlag()
+    {
+        Assert.That(Masqd.Daemon.CommandLine.EnvironmentName("--pod-interface"), Is.EqualTo("MASQD_POD_INTERFACE"));
+    }
+
+    private static (int Code, RecordingHandlers Handlers, string Error) Invoke(params string[] args)
+    {
+        var handlers = new RecordingHandlers();
+        var error = new StringWriter();
+        int code = new Masqd.Daemon.CommandLine().Invoke(args, handlers, error);
+        return (code, handlers, error.ToString());
+    }
+}
