@@ -64,7 +64,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     {
         var ping = Probes.Ping(Deployment.Vm, DhcpOffer.GatewayAddress);
 
-        Assert.That(ping.ExitCode, Is.Zero, Explain(ping));
+        Assert.That(ping.ExitCode, Is.Zero, () => Explain(ping));
     }
 
     [Test]
@@ -72,7 +72,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     {
         var ping = Probes.Ping(Deployment.Vm, ClusterAddress);
 
-        Assert.That(ping.ExitCode, Is.Zero, Explain(ping));
+        Assert.That(ping.ExitCode, Is.Zero, () => Explain(ping));
     }
 
     [Test]
@@ -80,7 +80,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     {
         var page = Probes.HttpGet(Deployment.Vm, $"http://{ClusterAddress}/");
 
-        Assert.That(page.Stdout, Is.EqualTo(PodTopology.ClusterPage), Explain(page));
+        Assert.That(page.Stdout, Is.EqualTo(PodTopology.ClusterPage), () => Explain(page));
     }
 
     [Test]
@@ -88,7 +88,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     {
         var echo = Probes.TcpEcho(Deployment.Vm, ClusterAddress, PodTopology.EchoPort, "tcp from vm");
 
-        Assert.That(echo.Stdout.Trim(), Is.EqualTo("tcp from vm"), Explain(echo));
+        Assert.That(echo.Stdout.Trim(), Is.EqualTo("tcp from vm"), () => Explain(echo));
     }
 
     [Test]
@@ -96,7 +96,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     {
         var echo = Probes.UdpEcho(Deployment.Vm, ClusterAddress, PodTopology.EchoPort, "udp from vm");
 
-        Assert.That(echo.Stdout.Trim(), Is.EqualTo("udp from vm"), Explain(echo));
+        Assert.That(echo.Stdout.Trim(), Is.EqualTo("udp from vm"), () => Explain(echo));
     }
 
     [Test]
@@ -104,7 +104,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     {
         var reply = Probes.TcpPeer(Deployment.Vm, ClusterAddress, ClusterPeerPort);
 
-        Assert.That(reply.Stdout.Trim(), Is.EqualTo(PodAddress), Explain(reply));
+        Assert.That(reply.Stdout.Trim(), Is.EqualTo(PodAddress), () => Explain(reply));
     }
 
     [TestCaseSource(nameof(InboundTcpPorts))]
@@ -115,7 +115,7 @@ public class MasqdTrafficTests(MasqdMode mode)
 
         var reply = Probes.TcpPeer(Deployment.Cluster, PodAddress, port);
 
-        Assert.That(reply.Stdout.Trim(), Is.EqualTo(ClusterAddress), Explain(reply));
+        Assert.That(reply.Stdout.Trim(), Is.EqualTo(ClusterAddress), () => Explain(reply));
         Assert.That(server.Peers.Skip(before), Is.EqualTo(new[] { ClusterAddress }));
     }
 
@@ -124,7 +124,7 @@ public class MasqdTrafficTests(MasqdMode mode)
     {
         var reply = Probes.UdpPeer(Deployment.Cluster, PodAddress, InboundUdpPort);
 
-        Assert.That(reply.Stdout.Trim(), Is.EqualTo(ClusterAddress), Explain(reply));
+        Assert.That(reply.Stdout.Trim(), Is.EqualTo(ClusterAddress), () => Explain(reply));
         Assert.That(_vmUdpServer!.Peers, Does.Contain(ClusterAddress));
     }
 
@@ -168,7 +168,7 @@ public class MasqdTrafficTests(MasqdMode mode)
         var vmDone = vmLoad.WaitForExit(TimeSpan.FromSeconds(60));
         Assert.That(podFailures, Is.Empty, $"{podFailures.Count} of {podRequests} pod requests failed");
         Assert.That(vmDone, Is.True, "the VM downloads did not finish within 60 s");
-        Assert.That(vmLoad.ExitCode, Is.Zero, Explain(vmLoad.ToResult()));
+        Assert.That(vmLoad.ExitCode, Is.Zero, () => Explain(vmLoad.ToResult()));
     }
 
     /// <summary>
@@ -219,6 +219,14 @@ public class MasqdTrafficTests(MasqdMode mode)
         Assert.That(stats.Values.Sum(), Is.Positive, "no counter moved after traffic");
     }
 
-    private string Explain(CommandResult result) =>
-        $"{result.Describe()}\nmasqd {mode}:\n{Deployment.Masqd.Output}";
+    private string Explain(CommandResult result)
+    {
+        // The stats file is rewritten every second; wait for one rewrite so the counters
+        // include the packets of the failed probe.
+        Thread.Sleep(1100);
+        string counters = string.Join(", ", Deployment.Masqd.ReadStats()
+            .Where(counter => counter.Value != 0)
+            .Select(counter => $"{counter.Key} {counter.Value}"));
+        return $"{result.Describe()}\nmasqd {mode}:\n{Deployment.Masqd.Output}\ncounters: {counters}";
+    }
 }

@@ -23,12 +23,24 @@ internal sealed class PeerAddressServer : IDisposable
         File.WriteAllText(LogFile, "");
         Command.Run("chmod", "666", LogFile).EnsureSuccess();
 
-        var listen = protocol == "udp"
-            ? $"UDP4-RECVFROM:{port},fork"
-            : $"TCP4-LISTEN:{port},fork,reuseaddr";
-        _process = ns.Start("socat", listen, $"EXEC:{ScriptFile}");
+        // socat's UDP4-RECVFROM with fork and EXEC sometimes received a datagram and sent
+        // no reply on a busy machine, so UDP is served by a plain Python loop.
+        _process = protocol == "udp"
+            ? ns.Start("python3", "-c", UdpServerScript, port.ToString(), LogFile)
+            : ns.Start("socat", $"TCP4-LISTEN:{port},fork,reuseaddr", $"EXEC:{ScriptFile}");
         ns.WaitForListener(_process, protocol, port);
     }
+
+    private const string UdpServerScript = """
+        import socket, sys
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", int(sys.argv[1])))
+        while True:
+            data, (host, port) = s.recvfrom(65535)
+            with open(sys.argv[2], "a") as log:
+                log.write(host + "\n")
+            s.sendto((host + "\n").encode(), (host, port))
+        """;
 
     public string Protocol { get; }
 
