@@ -4,7 +4,8 @@
 # DHCP clients, traffic tools, libpcap for SharpPcap, and a C compiler for native-shims.
 MASQD_PACKAGES=(
     iproute2 nftables busybox udhcpc isc-dhcp-client dhcpcd-base dnsmasq-base
-    curl socat python3 libpcap0.8 iperf3 make gcc tcpdump procps util-linux
+    curl socat python3 libpcap0.8 iperf3 make gcc libc6-dev tcpdump procps util-linux
+    iputils-ping
 )
 
 # Installs the packages of MASQD_PACKAGES that are missing, and only those.

@@ -44,7 +44,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
         using TapPort vmTap = OpenTap(options.VmTap);
         using TapPort podTap = OpenTap(options.PodTap);
-        MoveVmTapIfAsked(netlink);
+        MoveVmTapToNamespace(netlink);
         ResolveDefaultGateway(podTap, pod, context.NextHops);
 
         var fromVm = new FromVmProcessor(context, new TapSink(vmTap), new TapSink(podTap));
@@ -55,6 +55,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         podPump.Start();
 
         LogServing(pod, resolv);
+        WriteStats(StatsFile.Render(fromVm.Counters, fromPod.Counters, 0));
         WriteReadyFile();
         ControlLoop(netlink, podTap, pod, context, fromVm, fromPod);
 
@@ -168,7 +169,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         return $"cannot open the tap {name}: {exception.Message}";
     }
 
-    private void MoveVmTapIfAsked(Rtnetlink netlink)
+    private void MoveVmTapToNamespace(Rtnetlink netlink)
     {
         if (options.VmNetns is null)
         {

@@ -48,6 +48,6 @@ internal sealed record PodInterface(
     }
 }
 
-/// <summary>A failure to start that the operator can fix; its message says how.</summary>
+/// <summary>A start-up failure that the operator can fix. The message states the fix.</summary>
 internal sealed class StartupException(string message, Exception? inner = null)
     : Exception(message, inner);

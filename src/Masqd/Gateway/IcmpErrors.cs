@@ -21,12 +21,6 @@ internal static class IcmpErrors
         WriteError(packet, source, IcmpV4Type.DestinationUnreachable,
             (byte)IcmpV4UnreachableCode.FragmentationNeeded, (uint)(ushort)mtu, buffer);
 
-    /// <summary>Writes an ICMP port unreachable about <paramref name="packet"/> (RFC 792,
-    /// RFC 1122 3.2.2.1); returns the length of the IP packet.</summary>
-    public static int WritePortUnreachable(Ipv4Packet packet, Ipv4Address source, Span<byte> buffer) =>
-        WriteError(packet, source, IcmpV4Type.DestinationUnreachable,
-            (byte)IcmpV4UnreachableCode.Port, 0, buffer);
-
     private static int WriteError(
         Ipv4Packet packet, Ipv4Address source, IcmpV4Type type, byte code, uint restOfHeader,
         Span<byte> buffer)

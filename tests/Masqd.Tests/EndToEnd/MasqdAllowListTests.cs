@@ -2,7 +2,7 @@ namespace Masqd.Tests.EndToEnd;
 
 /// <summary>
 /// With <c>--ports 8080/tcp</c>, only that port reaches the VM. A connection to another
-/// port stays with the pod's kernel, which has no listener there and sends a reset.
+/// port gets the reset that the pod would have sent, from masqd, and never reaches the VM.
 /// </summary>
 [TestFixture]
 [Category("EndToEnd")]
