@@ -42,8 +42,8 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         DatapathContext context = BuildContext(pod, resolv);
         RefreshNeighbours(netlink, pod, context.NextHops);
 
-        using TapPort vmTap = OpenTap(options.VmTap);
-        using TapPort podTap = OpenTap(options.PodTap);
+        using TapPort vmTap = OpenTap(netlink, options.VmTap);
+        using TapPort podTap = OpenTap(netlink, options.PodTap);
         MoveVmTapToNamespace(netlink);
         ResolveDefaultGateway(podTap, pod, context.NextHops);
 
@@ -132,8 +132,16 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         }
     }
 
-    private TapPort OpenTap(string name)
+    private TapPort OpenTap(Rtnetlink netlink, string name)
     {
+        // As root, attaching to a missing tap would create a new one that no steering
+        // table serves, so a missing tap is an error whoever runs masqd.
+        if (netlink.FindLink(name) is null)
+        {
+            throw new StartupException(
+                $"tap {name} not found; run 'masqd setup --user UID --group GID' as root first");
+        }
+
         try
         {
             return TapPort.Open(name, options.TunDevice);
