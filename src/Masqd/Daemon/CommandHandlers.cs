@@ -14,7 +14,7 @@ internal sealed class CommandHandlers : ICommandHandlers
 
     public int Setup(MasqdOptions options) => Guard(options, logger =>
     {
-        PodSetup.Apply(ToSetupOptions(options, RequireOwner(options)));
+        ApplyOrRollBack(ToSetupOptions(options, RequireOwner(options)));
         Log.SetupDone(logger, options.VmTap, options.PodTap, options.PodInterface, options.PodPortRange.ToString());
         return 0;
     });
@@ -36,7 +36,7 @@ internal sealed class CommandHandlers : ICommandHandlers
         // Run as root with --setup: the taps belong to root, and everything setup made is
         // removed on exit, whatever the reason.
         SetupOptions setup = ToSetupOptions(options, (options.User ?? 0, options.Group ?? 0));
-        PodSetup.Apply(setup);
+        ApplyOrRollBack(setup);
         Log.SetupDone(logger, options.VmTap, options.PodTap, options.PodInterface, options.PodPortRange.ToString());
         try
         {
@@ -48,6 +48,21 @@ internal sealed class CommandHandlers : ICommandHandlers
             Log.TeardownDone(logger);
         }
     });
+
+    /// <summary>Applies the setup, and removes what it made when a step fails, so a failed
+    /// setup leaves the pod as it was.</summary>
+    private static void ApplyOrRollBack(SetupOptions setup)
+    {
+        try
+        {
+            PodSetup.Apply(setup);
+        }
+        catch (SetupException)
+        {
+            PodSetup.Teardown(setup);
+            throw;
+        }
+    }
 
     private static (uint User, uint Group) RequireOwner(MasqdOptions options)
     {

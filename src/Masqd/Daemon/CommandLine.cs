@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Parsing;
 using Masqd.Gateway;
+using Masqd.Interop;
 using Masqd.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -19,9 +21,9 @@ internal sealed class CommandLine
 
     private static readonly MasqdOptions Defaults = new();
 
-    private readonly Option<string> _vmTap = Text("--vm-tap", "Name of the tap device facing the VM.", Defaults.VmTap);
-    private readonly Option<string> _podTap = Text("--pod-tap", "Name of the tap device glued to the pod interface.", Defaults.PodTap);
-    private readonly Option<string> _podInterface = Text("--pod-interface", "The pod's network interface, which holds the pod IP.", Defaults.PodInterface);
+    private readonly Option<string> _vmTap = Value("--vm-tap", "Name of the tap device facing the VM.", Defaults.VmTap, ParseInterfaceName);
+    private readonly Option<string> _podTap = Value("--pod-tap", "Name of the tap device glued to the pod interface.", Defaults.PodTap, ParseInterfaceName);
+    private readonly Option<string> _podInterface = Value("--pod-interface", "The pod's network interface, which holds the pod IP.", Defaults.PodInterface, ParseInterfaceName);
     private readonly Option<string> _tunDevice = Text("--tun-device", "Path of the tun character device to open the taps through; setup creates it (owned by --user) when it is not /dev/net/tun.", Defaults.TunDevice);
     private readonly Option<GatewayAddresses> _vmNetwork = Value("--vm-network", "The VM's IPv4 network as ADDRESS/PREFIX; the gateway is its address + 1 and the VM + 2.", Defaults.VmNetwork, ParseNetwork);
     private readonly Option<AllowList> _ports = Value("--ports", "Ports forwarded from the pod IP to the VM, as PORT/tcp or PORT/udp, comma-separated (ranges LOW-HIGH allowed); empty forwards every port but the pod's.", Defaults.Ports, ParseAllowList);
@@ -33,11 +35,11 @@ internal sealed class CommandLine
     private readonly Option<string?> _readyFile = NullableText("--ready-file", "File written once masqd serves the VM.");
     private readonly Option<string?> _statsFile = NullableText("--stats-file", "File of counters, one 'name value' line each, rewritten every second and at exit.");
     private readonly Option<bool> _setup = Value("--setup", "Run the setup before serving and the teardown on exit (as root).", false, ParseBool);
-    private readonly Option<string?> _vmNetns = NullableText("--vm-netns", "With --setup: move the VM tap into this network namespace (a name under /run/netns) once open.");
+    private readonly Option<string?> _vmNetns = Value<string?>("--vm-netns", "With --setup: move the VM tap into this network namespace (a name under /run/netns) once open.", null, ParseNamespaceName);
     private readonly Option<int> _maxFlows = Value("--max-flows", "Capacity of the connection-tracking table, in flows.", Defaults.MaxFlows, ParseMaxFlows);
     private readonly Option<uint?> _user = Value<uint?>("--user", "Numeric user ID that owns the taps.", null, ParseId);
     private readonly Option<uint?> _group = Value<uint?>("--group", "Numeric group ID that owns the taps.", null, ParseId);
-    private readonly Option<string?> _bridge = NullableText("--bridge", "Bridge that the VM tap joins (the one holding the VM's own tap).");
+    private readonly Option<string?> _bridge = Value<string?>("--bridge", "Bridge that the VM tap joins (the one holding the VM's own tap).", null, ParseNullableInterfaceName);
     private readonly Option<string> _stateDir = Text("--state-dir", "Directory where setup records what teardown restores.", Defaults.StateDir);
 
     /// <summary>Builds the root command; each subcommand hands its options to
@@ -72,11 +74,17 @@ internal sealed class CommandLine
     public int Invoke(string[] args, ICommandHandlers handlers, TextWriter error)
     {
         ParseResult result = Build(handlers).Parse(args);
-        if (result.Errors.Count > 0)
+        List<string> problems = [.. result.Errors.Select(parseError => parseError.Message)];
+        if (problems.Count == 0)
         {
-            foreach (ParseError parseError in result.Errors)
+            problems.AddRange(CheckCombinations(result));
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (string problem in problems)
             {
-                error.WriteLine($"masqd: {parseError.Message}");
+                error.WriteLine($"masqd: {problem}");
             }
 
             error.WriteLine("Run 'masqd --help' for the options.");
@@ -84,6 +92,23 @@ internal sealed class CommandLine
         }
 
         return result.Invoke();
+    }
+
+    /// <summary>Returns the errors of options that are valid alone but not together.</summary>
+    private IEnumerable<string> CheckCombinations(ParseResult result)
+    {
+        string command = result.CommandResult.Command.Name;
+        bool hasOwner = result.GetValue(_user) is not null && result.GetValue(_group) is not null;
+
+        if (command == "setup" && !hasOwner)
+        {
+            yield return "setup needs --user and --group: the numeric IDs of the user that runs 'masqd run'";
+        }
+
+        if (command == "run" && result.GetValue(_vmNetns) is not null && !result.GetValue(_setup))
+        {
+            yield return "--vm-netns needs --setup: moving the VM tap into a namespace needs root";
+        }
     }
 
     private MasqdOptions Bind(ParseResult result) => new()
@@ -155,8 +180,9 @@ internal sealed class CommandLine
 
     private static T ParseEnvironment<T>(ArgumentResult argument, string variable, Parser<T> parse, T fallback)
     {
+        // An empty variable counts as unset, as a container spec often leaves them empty.
         string? text = Environment.GetEnvironmentVariable(variable);
-        if (text is null)
+        if (string.IsNullOrEmpty(text))
         {
             return fallback;
         }
@@ -180,7 +206,37 @@ internal sealed class CommandLine
     private static bool ParseNullableText(string text, out string? value, out string error)
     {
         value = text.Length == 0 ? null : text;
-        error = "";
+        error = text.Length == 0 ? "the value is empty" : "";
+        return text.Length > 0;
+    }
+
+    private static bool ParseInterfaceName(string text, out string value, out string error)
+    {
+        value = text;
+        error = $"'{text}' is not an interface name: 1 to {InterfaceName.MaxLength} bytes, "
+            + "without '/', ':' or whitespace";
+        return System.Text.Encoding.UTF8.GetByteCount(text) is > 0 and <= InterfaceName.MaxLength
+            && !text.Any(c => c is '/' or ':' || char.IsWhiteSpace(c))
+            && text is not ("." or "..");
+    }
+
+    private static bool ParseNullableInterfaceName(string text, out string? value, out string error)
+    {
+        bool valid = ParseInterfaceName(text, out string name, out error);
+        value = valid ? name : null;
+        return valid;
+    }
+
+    private static bool ParseNamespaceName(string text, out string? value, out string error)
+    {
+        value = null;
+        error = $"'{text}' is not a network namespace name (a file name under /run/netns, without '/')";
+        if (text.Length == 0 || text.Contains('/') || text is "." or "..")
+        {
+            return false;
+        }
+
+        value = text;
         return true;
     }
 
@@ -210,8 +266,21 @@ internal sealed class CommandLine
         string[] parts = text.Split('/');
         if (parts.Length != 2
             || !Ipv4Address.TryParse(parts[0], out Ipv4Address? network)
-            || !int.TryParse(parts[1], out int prefix))
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int prefix))
         {
+            return false;
+        }
+
+        if (prefix is < 1 or > 30)
+        {
+            error = $"'{text}': the prefix length must be 1 to 30, to leave room for the gateway and the VM";
+            return false;
+        }
+
+        uint first = network.Value.Value >> 24;
+        if (first is 0 or 127 or >= 224)
+        {
+            error = $"'{text}' is not a unicast network (0/8, 127/8 and 224/3 are not)";
             return false;
         }
 
@@ -239,7 +308,10 @@ internal sealed class CommandLine
     private static bool ParseLogLevel(string text, out LogLevel value, out string error)
     {
         error = $"'{text}' is not one of trace, debug, information, warning, error, critical, none";
-        return Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value);
+        // Enum.TryParse also takes numbers, which would make "5" a level.
+        value = LogLevel.Information;
+        return !int.TryParse(text, out _)
+            && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value);
     }
 
     private static bool ParseMaxFlows(string text, out int value, out string error)

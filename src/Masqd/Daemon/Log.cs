@@ -33,6 +33,9 @@ internal static partial class Log
     [LoggerMessage(107, LogLevel.Warning, "the pod has no default route on {PodInterface}; the VM reaches only the pod's on-link network")]
     public static partial void NoDefaultRoute(ILogger logger, string podInterface);
 
+    [LoggerMessage(108, LogLevel.Warning, "could not remove the VM tap {VmTap} from network namespace {Namespace}: {Error}; remove it before the next start")]
+    public static partial void VmTapNotRemoved(ILogger logger, string vmTap, string @namespace, string error);
+
     [LoggerMessage(200, LogLevel.Information, "DHCP lease of {VmAddress} given to {Mac}; frames from other MACs are dropped from now on")]
     public static partial void LeaseOwner(ILogger logger, string vmAddress, string mac);
 

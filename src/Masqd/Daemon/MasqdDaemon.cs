@@ -25,6 +25,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
     private readonly ManualResetEventSlim _stop = new();
     private string _stopSignal = "";
+    private DateTime _statsFailureLogged;
 
     public int Run()
     {
@@ -61,6 +62,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
         vmPump.Stop();
         podPump.Stop();
+        RemoveVmTapFromNamespace();
         string counters = StatsFile.Render(fromVm.Counters, fromPod.Counters, context.Table.ReadCounters().Live);
         WriteStats(counters);
         Log.Stopped(logger, NonZeroCounters(counters));
@@ -163,7 +165,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         if (exception.Errno == Tmds.Linux.LibC.EACCES)
         {
             return $"cannot open the tun device {options.TunDevice}: permission denied; run "
-                + $"'masqd setup --user {Tmds.Linux.LibC.geteuid()} --tun-device PATH' as root, "
+                + $"'masqd setup --user {Tmds.Linux.LibC.geteuid()} --group {Tmds.Linux.LibC.getegid()} --tun-device PATH' as root, "
                 + "or make the device readable and writable by this user";
         }
 
@@ -189,6 +191,33 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         LinkInfo tap = netlink.GetLink(options.VmTap);
         netlink.SetNetworkNamespace(tap.Index, (int)handle.DangerousGetHandle());
         Log.MovedVmTap(logger, options.VmTap, options.VmNetns);
+    }
+
+    /// <summary>
+    /// Deletes the VM tap that <see cref="MoveVmTapToNamespace"/> moved away, because the
+    /// teardown only sees the pod's namespace and a tap left behind would make the next
+    /// start fail to move its own.
+    /// </summary>
+    private void RemoveVmTapFromNamespace()
+    {
+        if (options.VmNetns is null)
+        {
+            return;
+        }
+
+        string path = Path.Combine("/run/netns", options.VmNetns);
+        try
+        {
+            using Rtnetlink vmNetlink = Rtnetlink.OpenInNamespace(path);
+            if (vmNetlink.FindLink(options.VmTap) is LinkInfo tap)
+            {
+                vmNetlink.DeleteLink(tap.Index);
+            }
+        }
+        catch (ErrnoException exception)
+        {
+            Log.VmTapNotRemoved(logger, options.VmTap, options.VmNetns, exception.Message);
+        }
     }
 
     private static SafeFileHandle OpenNamespace(string path)
@@ -272,9 +301,19 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
     private void WriteReadyFile()
     {
-        if (options.ReadyFile is not null)
+        if (options.ReadyFile is null)
+        {
+            return;
+        }
+
+        try
         {
             File.WriteAllText(options.ReadyFile, $"{Environment.ProcessId}\n");
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException(
+                $"cannot write the ready file {options.ReadyFile}: {exception.Message}", exception);
         }
     }
 
@@ -288,10 +327,17 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         try
         {
             StatsFile.Write(options.StatsFile, counters);
+            _statsFailureLogged = default;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            Log.StatsFileFailed(logger, options.StatsFile, exception.Message);
+            // Logged once, then once a minute while the write keeps failing.
+            DateTime now = DateTime.UtcNow;
+            if (now - _statsFailureLogged >= TimeSpan.FromMinutes(1))
+            {
+                Log.StatsFileFailed(logger, options.StatsFile, exception.Message);
+                _statsFailureLogged = now;
+            }
         }
     }
 }

@@ -39,6 +39,40 @@ internal sealed unsafe partial class Rtnetlink : IDisposable
         return new Rtnetlink(new FileDescriptor(fd));
     }
 
+    /// <summary>
+    /// Opens a client in the network namespace <paramref name="namespacePath"/> (such as
+    /// /run/netns/vm). A netlink socket stays in the namespace it was created in, so a
+    /// short-lived thread joins the namespace with setns(2), creates the socket and ends,
+    /// and the calling thread never leaves its own namespace.
+    /// </summary>
+    /// <exception cref="ErrnoException">The namespace cannot be opened or joined.</exception>
+    public static Rtnetlink OpenInNamespace(string namespacePath)
+    {
+        Rtnetlink? client = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle(namespacePath, FileMode.Open, FileAccess.Read);
+                if (Libc.setns((int)handle.DangerousGetHandle(), Libc.CLONE_NEWNET) < 0)
+                    throw ErrnoException.FromLastError($"Joining the network namespace {namespacePath}");
+
+                client = Open();
+            }
+            catch (Exception exception) when (exception is ErrnoException or IOException
+                or UnauthorizedAccessException)
+            {
+                failure = exception;
+            }
+        });
+
+        thread.Start();
+        thread.Join();
+        return client ?? throw new ErrnoException(
+            $"Opening a NETLINK_ROUTE socket in {namespacePath} ({failure?.Message})", LibC.EINVAL);
+    }
+
     public void Dispose() => _socket.Dispose();
 
     private NetlinkMessageWriter StartRequest(ushort type, ushort flags) =>

@@ -17,9 +17,15 @@ internal sealed class NextHopTable
 {
     private const long RequestIntervalMilliseconds = 1000;
 
+    /// <summary>The most neighbours kept. A pod talks to its gateway and a few on-link peers,
+    /// and the cap bounds what a sender on the pod's link can make masqd store.</summary>
+    public const int MaxEntries = 64;
+
     private readonly Ipv4Address _onLinkNetwork;
     private readonly uint _onLinkMask;
     private readonly Ipv4Address? _defaultGateway;
+    private readonly Ipv4Address _podAddress;
+    private readonly Ipv4Address _onLinkBroadcast;
     private readonly object _writeLock = new();
     private Entry[] _entries = [];
     private Entry[] _lastRequests = [];
@@ -29,6 +35,8 @@ internal sealed class NextHopTable
         _onLinkMask = prefixLength == 0 ? 0 : uint.MaxValue << (32 - prefixLength);
         _onLinkNetwork = new Ipv4Address(podAddress.Value & _onLinkMask);
         _defaultGateway = defaultGateway;
+        _podAddress = podAddress;
+        _onLinkBroadcast = new Ipv4Address(_onLinkNetwork.Value | ~_onLinkMask);
     }
 
     private readonly record struct Entry(Ipv4Address Address, MacAddress Mac, long Milliseconds);
@@ -67,10 +75,19 @@ internal sealed class NextHopTable
         return false;
     }
 
-    /// <summary>Records the MAC of a neighbour; called for kernel neighbour entries and for
-    /// ARP replies from the pod network.</summary>
+    /// <summary>
+    /// Records the MAC of a neighbour, from the kernel's neighbour table, an ARP reply or an
+    /// on-link sender's frame. Only a possible next hop is kept: an on-link unicast address
+    /// other than the pod's own, or the default gateway. When the table is full, the entry learned longest ago goes,
+    /// except the default gateway's.
+    /// </summary>
     public void Learn(Ipv4Address address, MacAddress mac, long nowMilliseconds)
     {
+        if (!IsPossibleNextHop(address) || mac.IsMulticast || mac == MacAddress.Zero)
+        {
+            return;
+        }
+
         if (TryGetMac(address, out MacAddress known) && known == mac)
         {
             return;
@@ -78,10 +95,24 @@ internal sealed class NextHopTable
 
         lock (_writeLock)
         {
-            Entry[] updated = [.. _entries.Where(e => e.Address != address), new Entry(address, mac, nowMilliseconds)];
-            Volatile.Write(ref _entries, updated);
+            List<Entry> kept = _entries.Where(e => e.Address != address).ToList();
+            if (kept.Count >= MaxEntries)
+            {
+                kept.Remove(kept.Where(e => e.Address != _defaultGateway).MinBy(e => e.Milliseconds));
+            }
+
+            Volatile.Write(ref _entries, [.. kept, new Entry(address, mac, nowMilliseconds)]);
         }
     }
+
+    // The default gateway counts even when it is off the pod's prefix, as with a /32 pod
+    // address and a gateway reached through an on-link route.
+    private bool IsPossibleNextHop(Ipv4Address address) =>
+        address == _defaultGateway
+        || (IsOnLink(address)
+            && address != _onLinkNetwork
+            && address != _onLinkBroadcast
+            && address != _podAddress);
 
     /// <summary>Returns true when an ARP request for <paramref name="nextHop"/> is due: at
     /// most one per address per second, like the kernel's retransmit time.</summary>

@@ -146,7 +146,7 @@ public class MasqdHostileFrameTests
     }
 
     private long ReadCounter(string name) =>
-        Deployment.Masqd.ReadStats().TryGetValue(name, out var value) ? value : 0;
+        Deployment.Masqd.ReadFreshStats().TryGetValue(name, out var value) ? value : 0;
 
     private int DropLines(string reason) => Deployment.Masqd.Output
         .Split('\n')

@@ -104,6 +104,22 @@ internal sealed class MasqdInstance : IDisposable
     }
 
     /// <summary>Reads the counters from the stats file (<c>name value</c> lines).</summary>
+    /// <summary>
+    /// Reads the counters once masqd has rewritten its stats file after this call, so they
+    /// include what happened just before it. masqd rewrites the file every second.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> ReadFreshStats()
+    {
+        DateTime requested = DateTime.UtcNow;
+        DateTime deadline = requested + TimeSpan.FromSeconds(3);
+        while (File.GetLastWriteTimeUtc(StatsFile) <= requested && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+
+        return ReadStats();
+    }
+
     public IReadOnlyDictionary<string, long> ReadStats()
     {
         if (!File.Exists(StatsFile))
