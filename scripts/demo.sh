@@ -153,5 +153,5 @@ echo "Cluster fetches http://$POD_IP:8080/ (served in the VM):"
 ip netns exec "$CLUSTER" curl -sS --fail --max-time 10 "http://$POD_IP:8080/"
 
 sleep 1.2
-echo "masqd counters:"
-cat "$work/stats"
+echo "masqd counters (those above zero):"
+awk '$2 != 0 { print "  " $0 }' "$work/stats"
