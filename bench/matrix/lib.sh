@@ -89,14 +89,20 @@ stop_named() {
     return 0
 }
 
-# Ends every recorded process, newest first, so clients go before servers.
+# Ends every recorded process: TERM to all, then KILL to those still running after 2 s.
 stop_all() {
-    local name pid
+    local pids step
     [ -f "$STATE/pids" ] || return 0
-    tac "$STATE/pids" | while read -r name pid; do
-        stop_pid "$pid"
-    done
+    pids=$(awk '{ print $2 }' "$STATE/pids")
     : >"$STATE/pids"
+    [ -n "$pids" ] || return 0
+
+    kill -TERM $pids 2>/dev/null || true
+    for ((step = 0; step < 20; step++)); do
+        kill -0 $pids 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL $pids 2>/dev/null || true
 }
 
 # Ends what still runs inside the mqb- namespaces and deletes them.

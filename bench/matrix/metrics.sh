@@ -5,35 +5,44 @@
 # metric out of the CSV and the run goes on.
 
 CLOCK_TICKS=$(getconf CLK_TCK)
+CPU_COUNT=$(grep -c '^cpu[0-9]' /proc/stat)
 
 record() {
     echo "$REPETITION,$MTU,$DATAPATH,$1,$2,$3" >>"$CSV"
+    case "$1" in
+    *_cores) ;;
+    *) log "  $1 $2 $3" ;;
+    esac
 }
 
-# Prints "busy_ticks process_ticks": CPU time of the whole system that was not idle, and of
-# the processes in DP_PIDS (all their threads, user and system time).
+# Prints "idle_ticks process_ticks": idle and I/O-wait time of all CPUs, and the CPU time
+# (user and system, all threads) of the processes in DP_PIDS. System load is derived from
+# idle time because a tickless kernel accounts idle time exactly but busy time by sampling.
 cpu_ticks() {
-    local busy process=0 pid fields
-    busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat)
+    local idle process=0 pid fields
+    idle=$(awk '/^cpu / { print $5 + $6; exit }' /proc/stat)
     for pid in $DP_PIDS; do
         # Field 2, the command name, may hold spaces: cut everything up to its ")".
         fields=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
         process=$((process + $(echo "$fields" | awk '{ print $12 + $13 }')))
     done
-    echo "$busy $process"
+    echo "$idle $process"
 }
 
 # Runs "$@" (a client, its output to $STATE/client.out) and sets SYS_CORES and DP_CORES to
 # the cores that the whole system and the datapath processes kept busy meanwhile.
 with_cpu() {
-    local start_ms end_ms busy0 process0 busy1 process1 status=0
-    read -r busy0 process0 < <(cpu_ticks)
+    local start_ms end_ms idle0 process0 idle1 process1 status=0
+    read -r idle0 process0 < <(cpu_ticks)
     start_ms=$(now_ms)
     "$@" >"$STATE/client.out" 2>"$STATE/client.err" || status=$?
     end_ms=$(now_ms)
-    read -r busy1 process1 < <(cpu_ticks)
+    read -r idle1 process1 < <(cpu_ticks)
 
-    SYS_CORES=$(cores_of $((busy1 - busy0)) $((end_ms - start_ms)))
+    local idle_cores
+    idle_cores=$(cores_of $((idle1 - idle0)) $((end_ms - start_ms)))
+    SYS_CORES=$(awk -v n="$CPU_COUNT" -v idle="$idle_cores" \
+        'BEGIN { busy = n - idle; printf "%.2f", (busy < 0) ? 0 : busy }')
     DP_CORES=""
     [ -n "$DP_PIDS" ] && DP_CORES=$(cores_of $((process1 - process0)) $((end_ms - start_ms)))
     return $status
@@ -127,11 +136,32 @@ measure_udp() {
     return 0
 }
 
+# Latency runs keep everything on CPU 0: the sockperf client and servers, and every thread of
+# the datapath process. An idle-class busy loop keeps CPU 0 from halting. On a virtual
+# machine, waking a halted vCPU or sending an interrupt to the other one costs 40-60 µs,
+# which would hide the datapath's own cost.
+pin_for_latency() {
+    local pid
+    start_in latency-spin "$NS_CLUSTER" taskset -c 0 chrt --idle 0 \
+        timeout $((4 * LATENCY_SECONDS + 30)) sh -c 'while :; do :; done'
+    for pid in $DP_PIDS; do
+        taskset -a -p -c 0 "$pid" >/dev/null
+    done
+}
+
+unpin_after_latency() {
+    local pid
+    stop_named latency-spin
+    for pid in $DP_PIDS; do
+        taskset -a -p -c "0-$((CPU_COUNT - 1))" "$pid" >/dev/null
+    done
+}
+
 # sockperf ping-pong from the VM; records round-trip p50 and p99 in microseconds.
 measure_latency() {
     local protocol=$1 port=$SOCKPERF_UDP_PORT flag=""
     [ "$protocol" = tcp ] && port=$SOCKPERF_TCP_PORT flag=--tcp
-    timeout $((LATENCY_SECONDS + 15)) ip netns exec "$NS_VM" sockperf ping-pong $flag \
+    timeout $((LATENCY_SECONDS + 15)) ip netns exec "$NS_VM" taskset -c 0 sockperf ping-pong $flag \
         -i "$CLUSTER_IP" -p "$port" -t "$LATENCY_SECONDS" --full-rtt \
         >"$STATE/client.out" 2>&1 || true
 
@@ -171,7 +201,9 @@ measure_all() {
     measure_tcp tcp_in "$NS_CLUSTER" "$INBOUND_IP" 1
     [ "$SHORT" = 1 ] || measure_tcp tcp_out4 "$NS_VM" "$CLUSTER_IP" 4
     measure_udp
+    pin_for_latency
     measure_latency udp
     measure_latency tcp
+    unpin_after_latency
     measure_connection_rate
 }

@@ -128,7 +128,10 @@ def chart_data(medians, mtus):
             ratios = []
             for datapath in DATAPATHS:
                 value = medians.get((mtu, datapath, metric))
-                ratios.append("NaN" if value is None or not kernel else f"{value / kernel:.4f}")
+                # A value below the chart's range draws no bar but keeps gnuplot working
+                # when a whole column is missing.
+                missing = value is None or not kernel
+                ratios.append("0.001" if missing else f"{value / kernel:.4f}")
             label = title.replace(" Gbit/s", "").replace(" kpps", "").replace(" ", "\\n", 1)
             lines.append(f'"{label}" ' + " ".join(ratios))
         lines += ["", ""]

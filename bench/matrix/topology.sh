@@ -38,10 +38,11 @@ start_servers() {
     start_in cluster-iperf3 "$NS_CLUSTER" iperf3 -s -B "$CLUSTER_IP" -p "$IPERF_PORT" \
         --idle-timeout 60
     start_in cluster-nginx "$NS_CLUSTER" nginx -c "$STATE/nginx/nginx.conf" -p "$STATE/nginx"
+    # The latency runs pin everything on CPU 0 (see pin_for_latency in metrics.sh).
     start_in cluster-sockperf-udp "$NS_CLUSTER" \
-        sockperf server -i "$CLUSTER_IP" -p "$SOCKPERF_UDP_PORT"
+        taskset -c 0 sockperf server -i "$CLUSTER_IP" -p "$SOCKPERF_UDP_PORT"
     start_in cluster-sockperf-tcp "$NS_CLUSTER" \
-        sockperf server --tcp -i "$CLUSTER_IP" -p "$SOCKPERF_TCP_PORT"
+        taskset -c 0 sockperf server --tcp -i "$CLUSTER_IP" -p "$SOCKPERF_TCP_PORT"
     start_in vm-iperf3 "$NS_VM" iperf3 -s -p "$IPERF_PORT" --idle-timeout 60
 
     local port
@@ -78,9 +79,13 @@ topology_up() {
     start_servers
 }
 
+# Ends the processes, deletes the namespaces and empties $STATE, so no lease, socket or log
+# of one datapath reaches the next.
 topology_down() {
     stop_all
     remove_namespaces
+    rm -rf "${STATE:?}"
+    mkdir -p "$STATE/logs"
 }
 
 # Writes a udhcpc event script that configures the interface and records the lease in
@@ -112,7 +117,7 @@ run_udhcpc() {
     write_udhcpc_script
     rm -f "$STATE/lease"
     ip -n "$NS_VM" link set "$interface" up
-    timeout 20 ip netns exec "$NS_VM" busybox udhcpc -f -q -n -t 8 -T 1 -i "$interface" \
+    timeout 20 ip netns exec "$NS_VM" busybox udhcpc -f -q -n -t 8 -T 1 -O mtu -i "$interface" \
         -s "$STATE/udhcpc.sh" -p "$STATE/udhcpc.pid" >"$STATE/logs/udhcpc.log" 2>&1 || true
     [ -s "$STATE/lease" ] || fail "udhcpc got no lease on $interface; see $STATE/logs" || return 1
     log "lease: $(cat "$STATE/lease")"
