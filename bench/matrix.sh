@@ -56,7 +56,10 @@ parse_arguments() {
         esac
         shift
     done
-    [[ $REPETITIONS =~ ^[1-9][0-9]?$ ]] || { echo "invalid --repetitions: $REPETITIONS" >&2; usage; }
+    if ! [[ $REPETITIONS =~ ^[1-9][0-9]?$ ]]; then
+        echo "invalid --repetitions: $REPETITIONS (expected 1 to 99)" >&2
+        usage
+    fi
 }
 
 # Seconds per client run; the environment may override them.
@@ -92,12 +95,13 @@ describe_machine() {
     {
         echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
         echo "command: bench/matrix.sh $ARGUMENTS"
-        echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo ' (modified)')"
+        local changed=""
+        git diff --quiet HEAD -- src bench 2>/dev/null || changed=" (with uncommitted changes)"
+        echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$changed"
         echo "cpu: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
         echo "kernel: $(uname -r)"
-        echo "tools: $(iperf3 --version | head -1), sockperf $(dpkg-query -W -f='${Version}' sockperf)," \
-            "wrk $(dpkg-query -W -f='${Version}' wrk), passt $(dpkg-query -W -f='${Version}' passt)," \
-            "slirp4netns $(dpkg-query -W -f='${Version}' slirp4netns)"
+        echo "packages: $(dpkg-query -W -f='${Package} ${Version}, ' iperf3 sockperf wrk passt \
+            slirp4netns nginx-light dnsmasq-base 2>/dev/null)"
         echo "durations (s): TCP $TCP_SECONDS, UDP $UDP_SECONDS x $UDP_STEPS steps," \
             "latency $LATENCY_SECONDS, connections $CPS_SECONDS"
         echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -165,10 +169,17 @@ main() {
         make_report
         exit
     fi
-    [ "$(id -u)" -eq 0 ] || { echo "run as root: the matrix creates network namespaces" >&2; exit 1; }
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "run as root: the matrix creates network namespaces" >&2
+        exit 1
+    fi
 
     exec 9>"$LOCK"
-    flock -n 9 || { echo "another bench/matrix.sh runs (lock $LOCK); it uses the same names" >&2; exit 1; }
+    if ! flock -n 9; then
+        echo "another bench/matrix.sh is running ($LOCK is locked);" \
+            "two copies would share the mqb- namespaces, so wait for it to finish" >&2
+        exit 1
+    fi
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM

@@ -30,7 +30,7 @@ internal static class CapturedDhcpMessages
                 return message;
         }
 
-        throw new InvalidDataException($"udhcpc.pcap holds no {type} message");
+        throw new InvalidDataException($"udhcpc.pcap contains no {type} message");
     }
 
     private static DhcpMessageType TypeOf(byte[] message)
@@ -45,8 +45,9 @@ internal static class CapturedDhcpMessages
     private static List<byte[]> ClientMessages(string resource)
     {
         byte[] file = ReadResource(resource);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(file) != PcapMagic ||
-            BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(LinkTypeOffset)) != LinkTypeEthernet)
+        uint magic = BinaryPrimitives.ReadUInt32LittleEndian(file);
+        uint linkType = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(LinkTypeOffset));
+        if (magic != PcapMagic || linkType != LinkTypeEthernet)
         {
             throw new InvalidDataException($"{resource} is not a little-endian Ethernet pcap file");
         }
@@ -89,7 +90,7 @@ internal static class CapturedDhcpMessages
     private static byte[] ReadResource(string name)
     {
         using Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidDataException($"resource {name} is missing from {nameof(Masqd)}.Bench");
+            ?? throw new InvalidDataException($"resource {name} is missing from Masqd.Bench");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();

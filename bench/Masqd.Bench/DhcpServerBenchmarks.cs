@@ -66,7 +66,8 @@ public class DhcpServerBenchmarks
         EthernetFrame ethernet = EthernetFrame.Write(
             frame, Client, GatewayAddresses.GatewayMac, EtherType.Ipv4);
         int udpLength = UdpDatagram.HeaderLength + replyLength;
-        Ipv4Packet ip = Ipv4Packet.WriteHeader(ethernet.Payload, Gateway, Vm, IpProtocol.Udp, udpLength);
+        Ipv4Packet ip = Ipv4Packet.WriteHeader(
+            ethernet.Payload, Gateway, Vm, IpProtocol.Udp, udpLength);
         UdpDatagram udp = UdpDatagram.WriteHeader(
             ip.Payload, DhcpReply.ServerPort, DhcpReply.ClientPort, replyLength);
 

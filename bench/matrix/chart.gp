@@ -17,6 +17,7 @@ set ytics ("0.01" 0.01, "0.1" 0.1, "0.5" 0.5, "1" 1, "2" 2, "10" 10)
 set grid ytics
 set key top right font "sans,8"
 set xtics nomirror
+set bmargin 3
 
 do for [i = 1:panels] {
     set title sprintf("pod MTU %s", word(titles, i))

@@ -8,7 +8,8 @@
 
 ALL_DATAPATHS="masqd kernel pasta slirp baseline"
 
-# masqd as a demo runs it: setup in the pod, the VM tap moved into mqb-vm, udhcpc in the VM.
+# Starts masqd as scripts/demo.sh does: setup done by masqd in the pod, the VM tap moved into
+# mqb-vm, and udhcpc in the VM.
 datapath_up_masqd() {
     local mtu=$1
     printf 'nameserver %s\n' "$CLUSTER_IP" >"$STATE/resolv.conf"
@@ -29,9 +30,9 @@ datapath_up_masqd() {
     DP_PIDS=$pid
 }
 
-# What KubeVirt's masquerade binding builds from kernel parts: a bridge holding the gateway
-# address, a veth in place of the VM's tap, forwarding, nftables masquerade and DNAT, and
-# dnsmasq for DHCP.
+# Builds what KubeVirt's masquerade binding builds from kernel parts: a bridge with the
+# gateway address, a veth in place of the VM's tap, forwarding, nftables masquerade and DNAT,
+# and dnsmasq for DHCP.
 datapath_up_kernel() {
     local mtu=$1
     ip netns exec "$NS_POD" sysctl -qw net.ipv4.ip_forward=1
@@ -68,8 +69,9 @@ EOF
     DP_PIDS=""
 }
 
-# pasta runs in mqb-pod and creates the VM's tap in mqb-vm. It must run as root to enter a
-# namespace given by path (--runas 0), at least in Debian 12's build of 2023-03-09.
+# pasta runs in mqb-pod and creates the VM's tap in mqb-vm. Started as root, passt
+# 0.0~git20230309 switches to nobody and then fails to enter a namespace given by path
+# ("Couldn't switch to pasta namespaces"), so it keeps root with --runas 0.
 datapath_up_pasta() {
     local mtu=$1
     start_in pasta "$NS_POD" pasta --foreground --quiet --runas 0 --ipv4-only \
@@ -99,8 +101,9 @@ datapath_up_slirp() {
         fail "slirp4netns did not configure eth0 in $NS_VM" || return 1
 
     local request reply
-    request=$(printf '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"%s",%s}}' \
-        "$POD_IP" "\"host_port\":$IPERF_PORT,\"guest_addr\":\"$address\",\"guest_port\":$IPERF_PORT")
+    request=$(jq -cn --arg pod "$POD_IP" --arg vm "$address" --argjson port "$IPERF_PORT" \
+        '{execute: "add_hostfwd", arguments: {proto: "tcp", host_addr: $pod,
+          host_port: $port, guest_addr: $vm, guest_port: $port}}')
     reply=$(echo "$request" | timeout 5 socat - "UNIX-CONNECT:$socket") || true
     case "$reply" in
     *'"return"'*) ;;
@@ -112,7 +115,8 @@ datapath_up_slirp() {
     DP_PIDS=$(pid_of slirp4netns)
 }
 
-# No NAT: the VM's veth goes straight into mqb-cluster, which holds the gateway address.
+# Links the VM without NAT: its veth goes straight into mqb-cluster, which has the gateway
+# address.
 datapath_up_baseline() {
     local mtu=$1
     ip -n "$NS_VM" link add eth0 mtu "$mtu" type veth peer name vm0 mtu "$mtu" \

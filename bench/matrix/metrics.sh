@@ -1,8 +1,8 @@
 # Measurements of one datapath at one pod MTU. Sourced by bench/matrix.sh.
 #
 # Each metric appends "repetition,mtu,datapath,metric,value,unit" rows to $CSV. Clients run
-# in the namespaces, each under `timeout`; a client that fails or times out leaves its
-# metric out of the CSV and the run goes on.
+# in the namespaces, each under `timeout`. A client that fails or times out leaves its
+# metric out of the CSV, and the run goes on.
 
 CLOCK_TICKS=$(getconf CLK_TCK)
 CPU_COUNT=$(grep -c '^cpu[0-9]' /proc/stat)
@@ -69,7 +69,7 @@ iperf_value() {
     [ -n "$value" ] && [ "$value" != null ] && echo "$value"
 }
 
-# iperf3 TCP from namespace $2 to address $3 for $TCP_SECONDS with $4 streams.
+# Runs iperf3 TCP from namespace $2 to address $3 for $TCP_SECONDS with $4 streams.
 measure_tcp() {
     local metric=$1 namespace=$2 address=$3 streams=$4 gbps
     with_cpu timeout $((TCP_SECONDS + 15)) ip netns exec "$namespace" \
@@ -92,8 +92,8 @@ udp_probe() {
     with_cpu timeout $((UDP_SECONDS + 15)) ip netns exec "$NS_VM" iperf3 -c "$CLUSTER_IP" \
         -p "$IPERF_PORT" -u -l 64 -b $((pps * 64 * 8)) -t "$UDP_SECONDS" -J \
         --connect-timeout 3000 || true
-    local filter='.end.sum_received | "\(.packets / .seconds) \((.packets - .lost_packets) / .seconds)'
-    filter+=' \(.lost_percent)"'
+    local filter='.end.sum_received | "\(.packets / .seconds)'
+    filter+=' \((.packets - .lost_packets) / .seconds) \(.lost_percent)"'
     result=$(iperf_value "$STATE/client.out" "$filter") || return 1
     read -r SENT_PPS DELIVERED_PPS LOSS <<<"$result"
 }
@@ -103,10 +103,9 @@ below_one_percent() {
 }
 
 # Highest paced rate of 64-byte UDP datagrams delivered with under 1% loss. One unpaced run
-# finds what the sender reaches and what got through meanwhile; the first paced run is at
-# that delivered rate, and each of the UDP_STEPS runs after it halves the interval between
-# the best passing rate and the lowest failing one. The CPU recorded is that of the best
-# passing run.
+# finds the sender's maximum and what got through meanwhile. The first paced run is at that
+# delivered rate. Each of the UDP_STEPS runs after it halves the interval between the best
+# passing rate and the lowest failing one. The CPU recorded is that of the best passing run.
 measure_udp() {
     local low=0 high rate best=0 best_sys="" best_dp="" step
     if ! udp_probe 0; then
@@ -138,8 +137,8 @@ measure_udp() {
 
 # Latency runs keep everything on CPU 0: the sockperf client and servers, and every thread of
 # the datapath process. An idle-class busy loop keeps CPU 0 from halting. On a virtual
-# machine, waking a halted vCPU or sending an interrupt to the other one costs 40-60 µs,
-# which would hide the datapath's own cost.
+# machine, waking a halted vCPU or interrupting the other one adds about 50 µs (UDP p50 of
+# the no-NAT path: 64 µs unpinned, 6 µs pinned, on the 2-vCPU VM of docs/benchmarks.md).
 pin_for_latency() {
     local pid
     start_in latency-spin "$NS_CLUSTER" taskset -c 0 chrt --idle 0 \
@@ -157,7 +156,7 @@ unpin_after_latency() {
     done
 }
 
-# sockperf ping-pong from the VM; records round-trip p50 and p99 in microseconds.
+# Runs sockperf ping-pong from the VM and records round-trip p50 and p99 in microseconds.
 measure_latency() {
     local protocol=$1 port=$SOCKPERF_UDP_PORT flag=""
     [ "$protocol" = tcp ] && port=$SOCKPERF_TCP_PORT flag=--tcp
@@ -176,7 +175,7 @@ measure_latency() {
     record "rtt_${protocol}_p99_us" "$p99" us
 }
 
-# New TCP connections per second from the VM: wrk with one request per connection.
+# Measures new TCP connections per second from the VM: wrk, one request per connection.
 measure_connection_rate() {
     with_cpu timeout $((CPS_SECONDS + 15)) ip netns exec "$NS_VM" wrk -t1 -c16 \
         -d "${CPS_SECONDS}s" --timeout 2s -H 'Connection: close' \

@@ -84,7 +84,7 @@ def metric_table(medians, mtu, columns):
 
 
 def cpu_table(medians, mtu):
-    """Cores busy during each throughput run: the datapath's processes / the whole system."""
+    """Return the table of cores busy in each run: datapath processes / whole system."""
     lines = ["| datapath | " + " | ".join(title for _, title in CPU_RUNS) + " |",
              "|---" * (len(CPU_RUNS) + 1) + "|"]
     for datapath in DATAPATHS:
@@ -101,7 +101,7 @@ def cpu_table(medians, mtu):
 
 
 def target_rows(medians, mtus):
-    """One row per target metric and MTU: masqd's ratio to the kernel path, met or missed."""
+    """Return the target table: masqd's ratio to the kernel path per metric and MTU."""
     lines = ["| pod MTU | metric | masqd | kernel | ratio | target | met |",
              "|---|---|---|---|---|---|---|"]
     for mtu in mtus:
@@ -118,12 +118,24 @@ def target_rows(medians, mtus):
     return lines
 
 
+CHART_LABELS = {
+    "tcp_out_gbps": "TCP out",
+    "tcp_in_gbps": "TCP in",
+    "tcp_out4_gbps": "TCP out x4",
+    "udp64_kpps": "UDP 64 B",
+    "cps": "conn/s",
+}
+
+
 def chart_data(medians, mtus):
-    """Gnuplot blocks, one per MTU: a row per rate metric, a column per datapath's ratio."""
+    """Return gnuplot blocks, one per MTU: a row per rate metric, a column per datapath."""
+    measured = {metric for _, _, metric in medians}
     lines = []
     for mtu in mtus:
         lines.append(f"# pod MTU {mtu}: metric " + " ".join(DATAPATHS))
-        for metric, title, _ in RATE_COLUMNS:
+        for metric, _, _ in RATE_COLUMNS:
+            if metric not in measured:
+                continue
             kernel = medians.get((mtu, REFERENCE, metric))
             ratios = []
             for datapath in DATAPATHS:
@@ -132,8 +144,7 @@ def chart_data(medians, mtus):
                 # when a whole column is missing.
                 missing = value is None or not kernel
                 ratios.append("0.001" if missing else f"{value / kernel:.4f}")
-            label = title.replace(" Gbit/s", "").replace(" kpps", "").replace(" ", "\\n", 1)
-            lines.append(f'"{label}" ' + " ".join(ratios))
+            lines.append(f'"{CHART_LABELS[metric]}" ' + " ".join(ratios))
         lines += ["", ""]
     return lines
 

@@ -1,6 +1,6 @@
 # The pod topology of the benchmark matrix. Sourced by bench/matrix.sh.
 #
-#   mqb-cluster  eth0 10.244.0.1/24: iperf3 :5201, nginx :8080, sockperf udp :11111 tcp :11112
+#   mqb-cluster  eth0 10.244.0.1/24: iperf3 :5201, nginx :8080, sockperf UDP :11111, TCP :11112
 #        | veth, MTU = pod MTU
 #   mqb-pod      eth0 10.244.0.5/24 (the pod IP), default via 10.244.0.1
 #        | the datapath under test (see datapaths.sh)
