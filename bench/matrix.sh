@@ -108,16 +108,15 @@ describe_machine() {
     } >"$OUTPUT/machine.txt"
 }
 
-# One datapath at one pod MTU on a fresh topology, in a subshell so that `set -e` stops it at
-# the first failed step. The caller removes the topology either way.
+# Measures one datapath at one pod MTU on a fresh topology. The caller runs it in the
+# background, so it is a subshell of its own where `set -e` stops it at the first failed
+# step. The caller removes the topology either way.
 run_one() {
-    (
-        set -e
-        topology_up "$MTU"
-        "datapath_up_$DATAPATH" "$MTU"
-        check_paths
-        measure_all
-    )
+    set -e
+    topology_up "$MTU"
+    "datapath_up_$DATAPATH" "$MTU"
+    check_paths
+    measure_all
 }
 
 run_matrix() {
@@ -127,9 +126,12 @@ run_matrix() {
             for DATAPATH in $DATAPATHS; do
                 log "repetition $REPETITION, pod MTU $MTU, $DATAPATH"
                 mkdir -p "$STATE/logs"
-                # Not `if run_one`: a tested subshell would ignore its `set -e`.
-                run_one
-                [ $? -eq 0 ] || save_failure
+                # In the background so that a signal interrupts `wait` at once, and not
+                # `if run_one`, because a tested subshell would ignore its `set -e`.
+                run_one &
+                RUN_PID=$!
+                wait "$RUN_PID" || save_failure
+                RUN_PID=""
                 topology_down
             done
         done
@@ -155,8 +157,11 @@ make_report() {
     cat "$OUTPUT/results.md"
 }
 
+# Ends the datapath run in progress, whose clients are bounded by `timeout` and whose
+# servers live in the namespaces, then removes the topology.
 cleanup() {
     set +e
+    [ -n "${RUN_PID:-}" ] && kill -KILL "$RUN_PID" 2>/dev/null
     topology_down 2>/dev/null
     rm -rf "$STATE"
 }

@@ -58,11 +58,12 @@ listening() {
 
 # Starts "$@" in namespace $2 in the background as process $1, with its output in
 # $STATE/logs/$1.log. `ip netns exec` replaces itself with the command, so the PID recorded
-# is the command's own.
+# is the command's own. The process does not inherit the lock on file descriptor 9, so
+# servers left by a killed run cannot keep the next run from starting and removing them.
 start_in() {
     local name=$1 namespace=$2
     shift 2
-    ip netns exec "$namespace" "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
+    ip netns exec "$namespace" "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null 9>&- &
     echo "$name $!" >>"$STATE/pids"
 }
 
