@@ -198,6 +198,7 @@ main() {
     echo "repetition,mtu,datapath,metric,value,unit" >"$CSV"
     describe_machine
     run_matrix
+    echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUTPUT/machine.txt"
     make_report
 }
 
