@@ -86,11 +86,13 @@ measure_tcp() {
 
 # One paced run of 64-byte UDP datagrams from the VM at $1 packets per second (0 = as fast
 # as iperf3 can). Sets SENT_PPS, DELIVERED_PPS, LOSS (percent), SYS_CORES and DP_CORES.
+# Socket buffers of 2 MiB (-w) absorb the moments when another process holds the CPU, so
+# that loss measures the datapath more than the scheduler.
 udp_probe() {
     local pps=$1 result
     SENT_PPS="" DELIVERED_PPS="" LOSS=""
     with_cpu timeout $((UDP_SECONDS + 15)) ip netns exec "$NS_VM" iperf3 -c "$CLUSTER_IP" \
-        -p "$IPERF_PORT" -u -l 64 -b $((pps * 64 * 8)) -t "$UDP_SECONDS" -J \
+        -p "$IPERF_PORT" -u -l 64 -b $((pps * 64 * 8)) -w 2M -t "$UDP_SECONDS" -J \
         --connect-timeout 3000 || true
     local filter='.end.sum_received | "\(.packets / .seconds)'
     filter+=' \((.packets - .lost_packets) / .seconds) \(.lost_percent)"'
