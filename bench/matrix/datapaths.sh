@@ -70,8 +70,8 @@ EOF
 }
 
 # pasta runs in mqb-pod and creates the VM's tap in mqb-vm. Started as root, passt
-# 0.0~git20230309 switches to nobody and then fails to enter a namespace given by path
-# ("Couldn't switch to pasta namespaces"), so it keeps root with --runas 0.
+# 0.0~git20230309 switches to the user "nobody" and then fails to enter a namespace given
+# by path ("Couldn't switch to pasta namespaces"), so it keeps root with --runas 0.
 datapath_up_pasta() {
     local mtu=$1
     start_in pasta "$NS_POD" pasta --foreground --quiet --runas 0 --ipv4-only \

@@ -86,7 +86,7 @@ measure_tcp() {
 
 # One paced run of 64-byte UDP datagrams from the VM at $1 packets per second (0 = as fast
 # as iperf3 can). Sets SENT_PPS, DELIVERED_PPS, LOSS (percent), SYS_CORES and DP_CORES.
-# Socket buffers of 2 MiB (-w) absorb the moments when another process holds the CPU, so
+# Socket buffers of 2 MiB (-w) absorb the moments when another process has the CPU, so
 # that loss measures the datapath more than the scheduler.
 udp_probe() {
     local pps=$1 result
