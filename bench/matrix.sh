@@ -12,7 +12,7 @@
 # Output in DIR (default bench/results): results.csv (raw rows), results.md (medians and
 # ratios to the kernel path), results.png, machine.txt, logs/.
 #
-# The namespace names are fixed, so two copies must never run at once: a lock file refuses a
+# The namespace names are fixed, so two copies must never run at once: a lock file stops a
 # second one. On exit, even on failure, every process started here is ended by PID and the
 # namespaces are deleted; a start removes what a killed earlier run left.
 set -uo pipefail
@@ -60,6 +60,20 @@ parse_arguments() {
         echo "invalid --repetitions: $REPETITIONS (expected 1 to 99)" >&2
         usage
     fi
+
+    local value
+    for value in $MTUS; do
+        if ! [[ $value =~ ^[0-9]+$ ]] || ((value < 576 || value > 65520)); then
+            echo "invalid pod MTU in --mtus: $value (expected 576 to 65520)" >&2
+            usage
+        fi
+    done
+    for value in $DATAPATHS; do
+        if ! [[ " $ALL_DATAPATHS " == *" $value "* ]]; then
+            echo "invalid datapath in --datapaths: $value (expected some of: $ALL_DATAPATHS)" >&2
+            usage
+        fi
+    done
 }
 
 # Seconds per client run; the environment may override them.

@@ -42,16 +42,21 @@ RATE_TARGET = 1.0
 
 
 def read_medians(path):
-    """Return {(mtu, datapath, metric): median} and the number of repetitions seen."""
+    """Return {(mtu, datapath, metric): median}, the number of repetitions seen, and
+    {(mtu, datapath): count} of runs where the datapath failed to come up."""
     values = defaultdict(list)
     repetitions = set()
+    failures = defaultdict(int)
     with open(path, newline="") as file:
         for row in csv.DictReader(file):
             key = (int(row["mtu"]), row["datapath"], row["metric"])
-            values[key].append(float(row["value"]))
             repetitions.add(row["repetition"])
+            if row["metric"] == "up_failed":
+                failures[key[:2]] += 1
+                continue
+            values[key].append(float(row["value"]))
     medians = {key: statistics.median(v) for key, v in values.items()}
-    return medians, len(repetitions)
+    return medians, len(repetitions), failures
 
 
 def number(value):
@@ -151,11 +156,16 @@ def chart_data(medians, mtus):
 
 def main():
     results, report, chart = sys.argv[1:4]
-    medians, repetitions = read_medians(results)
-    mtus = sorted({mtu for mtu, _, _ in medians})
+    medians, repetitions, failures = read_medians(results)
+    mtus = sorted({mtu for mtu, _, _ in medians} | {mtu for mtu, _ in failures})
 
     lines = [f"Medians of {repetitions} repetition(s); in brackets, the ratio to the "
              "kernel path at the same pod MTU.", ""]
+    for (mtu, datapath), count in sorted(failures.items()):
+        lines.append(f"- {datapath} failed to come up {count} time(s) at pod MTU {mtu}; "
+                     "its logs are in logs/failed-*.")
+    if failures:
+        lines.append("")
     for mtu in mtus:
         lines += [f"### Pod MTU {mtu}", "", "Throughput and connection rate:", ""]
         lines += metric_table(medians, mtu, RATE_COLUMNS)
