@@ -39,4 +39,11 @@ internal sealed class DatapathContext
     public VmIdentity Vm { get; } = new();
 
     public int MaxFrameLength { get; init; } = DefaultMaxFrameLength;
+
+    /// <summary>Bytes of virtio-net header before every frame on both taps: 0 without
+    /// offloads. Frames masqd builds itself get a header of zeros (no offload requested).</summary>
+    public int VirtioHeaderLength { get; init; }
+
+    /// <summary>Size of a frame buffer: the largest frame behind its virtio-net header.</summary>
+    public int BufferLength => VirtioHeaderLength + MaxFrameLength;
 }

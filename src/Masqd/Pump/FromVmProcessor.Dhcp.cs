@@ -11,21 +11,28 @@ internal sealed partial class FromVmProcessor
     private void ProcessDhcp(EthernetFrame ethernet, Ipv4Packet packet)
     {
         UdpDatagram.TryCreate(packet.Payload, out UdpDatagram udp);
-        DhcpReply reply = _context.Dhcp.HandleFrame(udp.Payload, ethernet.Source, _reply);
+        DhcpReply reply;
+
+        // The DHCP server keeps the lease in plain fields, and with several queues two
+        // pumps may carry DHCP messages at once. DHCP is rare, so a lock costs nothing.
+        lock (_context.Dhcp)
+        {
+            reply = _context.Dhcp.HandleFrame(udp.Payload, ethernet.Source, ReplyFrame);
+            if (reply.IsReply && reply.LeaseOwnerChanged && _context.Dhcp.HasLeaseOwner)
+            {
+                _context.Vm.SetMac(_context.Dhcp.LeaseOwner);
+                Log.LeaseOwner(_context.Logger, _context.Addresses.Vm.ToString(), _context.Dhcp.LeaseOwner.ToString());
+            }
+        }
+
         if (!reply.IsReply)
         {
             CountDhcpDrop(reply.DropReason);
             return;
         }
 
-        if (reply.LeaseOwnerChanged && _context.Dhcp.HasLeaseOwner)
-        {
-            _context.Vm.SetMac(_context.Dhcp.LeaseOwner);
-            Log.LeaseOwner(_context.Logger, _context.Addresses.Vm.ToString(), _context.Dhcp.LeaseOwner.ToString());
-        }
-
         Counters.Count(PumpEvent.DhcpReplies);
-        SendToVm(_reply.AsSpan(0, reply.FrameLength));
+        SendReplyToVm(reply.FrameLength);
     }
 
     // DECLINE, RELEASE and a REQUEST for another server get no reply by design (RFC 2131 4.3.2,
