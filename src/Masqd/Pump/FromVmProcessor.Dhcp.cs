@@ -12,6 +12,7 @@ internal sealed partial class FromVmProcessor
     {
         UdpDatagram.TryCreate(packet.Payload, out UdpDatagram udp);
         DhcpReply reply;
+        MacAddress newOwner = MacAddress.Zero;
 
         // The DHCP server keeps the lease in plain fields, and with several queues two
         // pumps may carry DHCP messages at once. DHCP is rare, so a lock costs nothing.
@@ -20,8 +21,8 @@ internal sealed partial class FromVmProcessor
             reply = _context.Dhcp.HandleFrame(udp.Payload, ethernet.Source, ReplyFrame);
             if (reply.IsReply && reply.LeaseOwnerChanged && _context.Dhcp.HasLeaseOwner)
             {
-                _context.Vm.SetMac(_context.Dhcp.LeaseOwner);
-                Log.LeaseOwner(_context.Logger, _context.Addresses.Vm.ToString(), _context.Dhcp.LeaseOwner.ToString());
+                newOwner = _context.Dhcp.LeaseOwner;
+                _context.Vm.SetMac(newOwner);
             }
         }
 
@@ -29,6 +30,11 @@ internal sealed partial class FromVmProcessor
         {
             CountDhcpDrop(reply.DropReason);
             return;
+        }
+
+        if (newOwner != MacAddress.Zero)
+        {
+            Log.LeaseOwner(_context.Logger, _context.Addresses.Vm.ToString(), newOwner.ToString());
         }
 
         Counters.Count(PumpEvent.DhcpReplies);

@@ -12,9 +12,9 @@ namespace Masqd.Pump;
 /// Each thread has its own processor, buffers and counters. The processors share the
 /// connection table (lock-free lookups, locked inserts), the next hops (immutable
 /// snapshots), the VM's MAC (atomic) and the DHCP server (locked, because DHCP is rare).
-/// NOTE: the per-flow packet and byte counts of the table take plain increments per
-/// direction, so when the kernel spreads one flow over two queues some increments can be
-/// lost. Only the flow listing shows them; translation does not depend on them.
+/// NOTE: the per-flow packet and byte counts of the table and the translator's own drop
+/// counts take plain increments, so with several queues some increments can be lost. The
+/// flow listing and tests read them; translation and the stats file do not depend on them.
 /// </para>
 /// </summary>
 internal sealed class PumpSet : IDisposable
