@@ -36,7 +36,7 @@ internal readonly ref struct TapFrame
             return true;
         }
 
-        if (!VirtioNetHeader.TryCreate(bytes[..Math.Min(bytes.Length, headerLength)], out VirtioNetHeader header))
+        if (bytes.Length < headerLength || !VirtioNetHeader.TryCreate(bytes, out VirtioNetHeader header))
         {
             return false;
         }
