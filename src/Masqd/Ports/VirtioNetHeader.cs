@@ -10,12 +10,12 @@ namespace Masqd.Ports;
 ///  0        1          2         4          6            8             10
 ///  | flags  | gso_type | hdr_len | gso_size | csum_start | csum_offset |
 /// </code>
-/// The tun driver uses the host's byte order unless told otherwise (TUNSETVNETBE), which
-/// is little-endian on the x86-64 and arm64 hosts masqd runs on.
+/// The tun driver uses the host's byte order unless TUNSETVNETBE selects big-endian, and
+/// the x86-64 and arm64 hosts masqd runs on are little-endian.
 /// </summary>
 internal readonly ref struct VirtioNetHeader
 {
-    /// <summary>Bytes of the header masqd asks both taps for (TUNSETVNETHDRSZ).</summary>
+    /// <summary>Bytes of the header masqd requests from both taps (TUNSETVNETHDRSZ).</summary>
     public const int Length = 10;
 
     private const int FlagsOffset = 0;
@@ -37,7 +37,7 @@ internal readonly ref struct VirtioNetHeader
 
     /// <summary>
     /// True when the frame's L4 checksum is still to be computed (VIRTIO_NET_HDR_F_NEEDS_CSUM):
-    /// the checksum field holds the uncomplemented pseudo-header sum, and the receiver sums
+    /// the checksum field contains the uncomplemented pseudo-header sum, and the receiver sums
     /// the bytes from <see cref="ChecksumStart"/> and stores the result at
     /// <see cref="ChecksumStart"/> + <see cref="ChecksumOffset"/>.
     /// </summary>

@@ -49,7 +49,7 @@ internal readonly ref struct TapFrame
     /// <summary>The Ethernet frame after the header.</summary>
     public Span<byte> Ethernet => _bytes[_headerLength..];
 
-    /// <summary>Whether the L4 checksum field holds a finished checksum or a partial sum.</summary>
+    /// <summary>Whether the L4 checksum field contains a finished checksum or a partial sum.</summary>
     public L4ChecksumState Checksum { get; }
 
     /// <summary>Payload bytes per segment of a segmentation (GSO) frame, 0 for a single packet.</summary>
