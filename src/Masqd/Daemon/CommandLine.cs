@@ -37,6 +37,8 @@ internal sealed class CommandLine
     private readonly Option<bool> _setup = Value("--setup", "Run the setup before serving and the teardown on exit (as root).", false, ParseBool);
     private readonly Option<string?> _vmNetns = Value<string?>("--vm-netns", "With --setup: move the VM tap into this network namespace (a name under /run/netns) once open.", null, ParseNamespaceName);
     private readonly Option<int> _maxFlows = Value("--max-flows", "Capacity of the connection-tracking table, in flows.", Defaults.MaxFlows, ParseMaxFlows);
+    private readonly Option<bool> _offload = Value("--offload", "Use checksum and TCP segmentation offload on both taps (true or false), so TCP crosses in frames of up to 64 KiB.", Defaults.Offload, ParseBool);
+    private readonly Option<int> _queues = Value("--queues", "Queues to open on each tap, each served by its own pair of pump threads; from 1 to the number of CPU cores.", Defaults.Queues, ParseQueues);
     private readonly Option<uint?> _user = Value<uint?>("--user", "Numeric user ID that owns the taps.", null, ParseId);
     private readonly Option<uint?> _group = Value<uint?>("--group", "Numeric group ID that owns the taps.", null, ParseId);
     private readonly Option<string?> _bridge = Value<string?>("--bridge", "Bridge that the VM tap joins (the one holding the VM's own tap).", null, ParseNullableInterfaceName);
@@ -61,7 +63,7 @@ internal sealed class CommandLine
 
         var run = new Command("run", "Serve the VM: gateway, DHCP and masquerade between the two taps.");
         AddAll(run, shared, _vmNetwork, _resolvConf, _hostname, _readyFile, _statsFile,
-            _setup, _vmNetns, _maxFlows, _user, _group, _bridge, _stateDir);
+            _setup, _vmNetns, _maxFlows, _offload, _queues, _user, _group, _bridge, _stateDir);
         run.SetAction(result => handlers.Run(Bind(result)));
 
         root.Subcommands.Add(setup);
@@ -129,6 +131,8 @@ internal sealed class CommandLine
         Setup = result.GetValue(_setup),
         VmNetns = result.GetValue(_vmNetns),
         MaxFlows = result.GetValue(_maxFlows),
+        Offload = result.GetValue(_offload),
+        Queues = result.GetValue(_queues),
         User = result.GetValue(_user),
         Group = result.GetValue(_group),
         Bridge = result.GetValue(_bridge),
@@ -318,6 +322,13 @@ internal sealed class CommandLine
     {
         error = $"'{text}' is not a number of flows from 16 to 16777216";
         return int.TryParse(text, out value) && value is >= 16 and <= 16 * 1024 * 1024;
+    }
+
+    private static bool ParseQueues(string text, out int value, out string error)
+    {
+        int cores = Environment.ProcessorCount;
+        error = $"'{text}' is not a number of queues from 1 to {cores} (the CPU cores)";
+        return int.TryParse(text, out value) && value >= 1 && value <= cores;
     }
 
     private static bool ParseId(string text, out uint? value, out string error)

@@ -14,8 +14,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Masqd.Daemon;
 
 /// <summary>
-/// `masqd run`: reads the pod's interface and resolv.conf, opens the two taps, starts one
-/// pump per direction and runs the control loop (stats, drop logs, flow expiry, neighbour
+/// `masqd run`: reads the pod's interface and resolv.conf, opens the queues of the two taps,
+/// starts one pump per queue and direction and runs the control loop (stats, drop logs, flow expiry, neighbour
 /// refresh) on the calling thread until SIGTERM or SIGINT.
 /// </summary>
 internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
@@ -43,30 +43,51 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         DatapathContext context = BuildContext(pod, resolv);
         RefreshNeighbours(netlink, pod, context.NextHops);
 
-        using TapPort vmTap = OpenTap(netlink, options.VmTap);
-        using TapPort podTap = OpenTap(netlink, options.PodTap);
+        using TapQueues vmQueues = OpenQueues(netlink, options.VmTap);
+        using TapQueues podQueues = OpenQueues(netlink, options.PodTap);
+        TapPort podTap = podQueues.Ports[0];
         MoveVmTapToNamespace(netlink);
         ResolveDefaultGateway(podTap, pod, context.NextHops);
 
-        var fromVm = new FromVmProcessor(context, new TapSink(vmTap), new TapSink(podTap));
-        var fromPod = new FromPodProcessor(context, new TapSink(vmTap), new TapSink(podTap));
-        using var vmPump = new PumpThread("masqd-from-vm", vmTap, fromVm.Process, context.MaxFrameLength, logger);
-        using var podPump = new PumpThread("masqd-from-pod", podTap, fromPod.Process, context.MaxFrameLength, logger);
-        vmPump.Start();
-        podPump.Start();
+        using var pumps = new PumpSet(context, vmQueues.Ports, podQueues.Ports, logger);
+        pumps.Start();
 
         LogServing(pod, resolv);
-        WriteStats(StatsFile.Render(fromVm.Counters, fromPod.Counters, 0));
+        var totals = new CounterTotals(pumps);
+        WriteStats(totals.Render(context));
         WriteReadyFile();
-        ControlLoop(netlink, podTap, pod, context, fromVm, fromPod);
+        ControlLoop(netlink, podTap, pod, context, totals);
 
-        vmPump.Stop();
-        podPump.Stop();
+        pumps.Stop();
         RemoveVmTapFromNamespace();
-        string counters = StatsFile.Render(fromVm.Counters, fromPod.Counters, context.Table.ReadCounters().Live);
+        string counters = totals.Render(context);
         WriteStats(counters);
         Log.Stopped(logger, NonZeroCounters(counters));
         return 0;
+    }
+
+    /// <summary>The open queues of one tap, closed together.</summary>
+    private sealed class TapQueues : IDisposable
+    {
+        public List<TapPort> Ports { get; } = [];
+
+        public void Dispose() => Ports.ForEach(port => port.Dispose());
+    }
+
+    /// <summary>The counters of every queue summed per direction, refreshed by the control
+    /// thread before each use.</summary>
+    private sealed class CounterTotals(PumpSet pumps)
+    {
+        public PumpCounters FromVm { get; } = new();
+
+        public PumpCounters FromPod { get; } = new();
+
+        public string Render(DatapathContext context)
+        {
+            FromVm.SetToSum(pumps.FromVm);
+            FromPod.SetToSum(pumps.FromPod);
+            return StatsFile.Render(FromVm, FromPod, context.Table.ReadCounters().Live);
+        }
     }
 
     private static string NonZeroCounters(string counters) => string.Join(", ",
@@ -118,6 +139,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
             Translator = translator,
             NextHops = new NextHopTable(pod.Address, pod.PrefixLength, pod.DefaultGateway),
             Logger = logger,
+            VirtioHeaderLength = options.Offload ? VirtioNetHeader.Length : 0,
         };
     }
 
@@ -134,7 +156,8 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         }
     }
 
-    private TapPort OpenTap(Rtnetlink netlink, string name)
+    /// <summary>Opens <see cref="MasqdOptions.Queues"/> queues of the tap <paramref name="name"/>.</summary>
+    private TapQueues OpenQueues(Rtnetlink netlink, string name)
     {
         // As root, attaching to a missing tap would create a new one that no steering
         // table serves, so a missing tap is an error whoever runs masqd.
@@ -144,12 +167,19 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
                 $"tap {name} not found; run 'masqd setup --user UID --group GID' as root first");
         }
 
+        var queues = new TapQueues();
         try
         {
-            return TapPort.Open(name, options.TunDevice);
+            for (int i = 0; i < options.Queues; i++)
+            {
+                queues.Ports.Add(TapPort.Open(name, options.TunDevice, options.Offload));
+            }
+
+            return queues;
         }
         catch (ErrnoException exception)
         {
+            queues.Dispose();
             throw new StartupException(TapOpenAdvice(name, exception), exception);
         }
     }
@@ -234,20 +264,20 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
     }
 
     private void ControlLoop(
-        Rtnetlink netlink, TapPort podTap, PodInterface pod, DatapathContext context,
-        FromVmProcessor fromVm, FromPodProcessor fromPod)
+        Rtnetlink netlink, TapPort podTap, PodInterface pod, DatapathContext context, CounterTotals totals)
     {
-        var vmDrops = new DropLog(logger, "from the VM", fromVm.Counters);
-        var podDrops = new DropLog(logger, "from the pod network", fromPod.Counters);
+        var vmDrops = new DropLog(logger, "from the VM", totals.FromVm);
+        var podDrops = new DropLog(logger, "from the pod network", totals.FromPod);
         DateTime lastRefresh = DateTime.UtcNow;
 
         while (!_stop.Wait(ControlInterval))
         {
             DateTime now = DateTime.UtcNow;
             context.Table.Sweep(Environment.TickCount64);
+            string counters = totals.Render(context);
             vmDrops.Flush(now);
             podDrops.Flush(now);
-            WriteStats(StatsFile.Render(fromVm.Counters, fromPod.Counters, context.Table.ReadCounters().Live));
+            WriteStats(counters);
 
             if (now - lastRefresh >= NeighbourRefreshInterval)
             {
@@ -285,9 +315,12 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
             return;
         }
 
-        Span<byte> request = stackalloc byte[EthernetFrame.HeaderLength + ArpPacket.Length];
-        int length = NextHopTable.WriteRequest(request, pod.Mac, pod.Address, gateway);
-        podTap.Write(request[..length]);
+        // A header of zeros requests no offload, as for every frame masqd builds.
+        int header = podTap.VirtioHeaderLength;
+        Span<byte> request = stackalloc byte[header + EthernetFrame.HeaderLength + ArpPacket.Length];
+        request.Clear();
+        int length = NextHopTable.WriteRequest(request[header..], pod.Mac, pod.Address, gateway);
+        podTap.Write(request[..(header + length)]);
     }
 
     private void LogServing(PodInterface pod, ResolvConf resolv)

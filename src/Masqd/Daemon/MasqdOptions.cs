@@ -51,6 +51,13 @@ internal sealed record MasqdOptions
 
     public int MaxFlows { get; init; } = 65536;
 
+    /// <summary>Exchange frames with both taps behind a virtio-net header, with checksum
+    /// and TCP segmentation offload, so TCP moves in frames of up to 64 KiB.</summary>
+    public bool Offload { get; init; } = true;
+
+    /// <summary>Queues opened on each tap, with one pump thread per queue and direction.</summary>
+    public int Queues { get; init; } = 1;
+
     public uint? User { get; init; }
 
     public uint? Group { get; init; }

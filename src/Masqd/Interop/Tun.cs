@@ -22,10 +22,11 @@ internal static unsafe class Tun
     /// <paramref name="gid"/>, or gives an existing one that owner. Needs CAP_NET_ADMIN.
     /// </summary>
     /// <param name="multiQueue">
-    /// IFF_MULTI_QUEUE, fixed at creation: every later open must ask for the same.
+    /// IFF_MULTI_QUEUE, fixed at creation: every later open must ask for the same. Every tap
+    /// of masqd is multi-queue.
     /// </param>
     public static void CreatePersistentTap(
-        string name, uint uid, uint gid, bool multiQueue = false,
+        string name, uint uid, uint gid, bool multiQueue = true,
         string tunDevicePath = DefaultDevicePath)
     {
         short flags = multiQueue ? (short)(TapFlags | TunAbi.IFF_MULTI_QUEUE) : TapFlags;
@@ -57,14 +58,44 @@ internal static unsafe class Tun
     }
 
     /// <summary>Deletes the persistent tap <paramref name="name"/>; a missing tap is no error.</summary>
-    public static void DeletePersistentTap(string name, string tunDevicePath = DefaultDevicePath)
+    /// <param name="multiQueue">Whether the tap was created with IFF_MULTI_QUEUE.</param>
+    public static void DeletePersistentTap(
+        string name, string tunDevicePath = DefaultDevicePath, bool multiQueue = true)
     {
         if (Libc.if_nametoindex(name) == 0)
             return;
 
-        using FileDescriptor tap = Attach(name, tunDevicePath, TapFlags, blocking: true);
+        short flags = multiQueue ? (short)(TapFlags | TunAbi.IFF_MULTI_QUEUE) : TapFlags;
+        using FileDescriptor tap = Attach(name, tunDevicePath, flags, blocking: true);
         IoctlValue(tap, TunAbi.TUNSETPERSIST, 0, $"Clearing TUNSETPERSIST on tap {name}");
     }
+
+    /// <summary>
+    /// Makes <paramref name="tap"/> exchange frames behind a virtio-net header of
+    /// <paramref name="headerLength"/> bytes, with checksum and TCP segmentation offload
+    /// (TUN_F_TSO_ECN too, where the kernel accepts it). The tap must have been opened with
+    /// IFF_VNET_HDR. Header length and offloads belong to the device, so they hold for
+    /// every queue and outlive this descriptor.
+    /// </summary>
+    /// <exception cref="ErrnoException">The kernel rejected the header length or the offloads.</exception>
+    public static void EnableOffloads(FileDescriptor tap, string name, int headerLength)
+    {
+        if (Libc.ioctl(tap.Fd, TunAbi.TUNSETVNETHDRSZ, &headerLength) < 0)
+            throw ErrnoException.FromLastError($"TUNSETVNETHDRSZ {headerLength} on tap {name}");
+
+        const uint offloads = TunAbi.TUN_F_CSUM | TunAbi.TUN_F_TSO4 | TunAbi.TUN_F_TSO6;
+        if (Libc.ioctl(tap.Fd, TunAbi.TUNSETOFFLOAD, (nint)(offloads | TunAbi.TUN_F_TSO_ECN)) == 0)
+            return;
+
+        IoctlValue(tap, TunAbi.TUNSETOFFLOAD, offloads, $"TUNSETOFFLOAD on tap {name}");
+    }
+
+    /// <summary>
+    /// Turns off every offload of <paramref name="tap"/>. Offloads outlive the descriptor that
+    /// set them, and a tap without a virtio header must not receive 64 KiB segmentation frames.
+    /// </summary>
+    public static void DisableOffloads(FileDescriptor tap, string name) =>
+        IoctlValue(tap, TunAbi.TUNSETOFFLOAD, 0, $"Clearing TUNSETOFFLOAD on tap {name}");
 
     private static FileDescriptor Attach(string name, string tunDevicePath, short flags, bool blocking)
     {

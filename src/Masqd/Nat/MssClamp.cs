@@ -19,8 +19,12 @@ internal static class MssClamp
         (ushort)(mtu - Ipv4Packet.MinHeaderLength - TcpSegment.MinHeaderLength);
 
     /// <summary>Clamps the MSS option of a SYN segment to <paramref name="maxSegmentSize"/>
-    /// and updates the checksum (RFC 1624); returns true when it changed the segment.</summary>
-    public static bool TryClamp(TcpSegment segment, ushort maxSegmentSize)
+    /// and updates the checksum (RFC 1624); returns true when it changed the segment.
+    /// A <see cref="L4ChecksumState.Partial"/> checksum field holds only the pseudo-header sum,
+    /// which no option is part of, so it stays as it is: the device that completes the
+    /// checksum sums the new option bytes.</summary>
+    public static bool TryClamp(
+        TcpSegment segment, ushort maxSegmentSize, L4ChecksumState checksum = L4ChecksumState.Complete)
     {
         if ((segment.Flags & TcpFlags.Syn) == 0)
         {
@@ -44,7 +48,7 @@ internal static class MssClamp
 
             if (options[i] == MaximumSegmentSize && options[i + 1] == MaximumSegmentSizeLength)
             {
-                return Lower(segment, TcpSegment.MinHeaderLength + i + 2, maxSegmentSize);
+                return Lower(segment, TcpSegment.MinHeaderLength + i + 2, maxSegmentSize, checksum);
             }
 
             i += options[i + 1];
@@ -53,13 +57,20 @@ internal static class MssClamp
         return false;
     }
 
-    private static bool Lower(TcpSegment segment, int fieldOffset, ushort maxSegmentSize)
+    private static bool Lower(
+        TcpSegment segment, int fieldOffset, ushort maxSegmentSize, L4ChecksumState state)
     {
         Span<byte> bytes = segment.Bytes;
         ushort current = BinaryPrimitives.ReadUInt16BigEndian(bytes[fieldOffset..]);
         if (current <= maxSegmentSize)
         {
             return false;
+        }
+
+        if (state == L4ChecksumState.Partial)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(bytes[fieldOffset..], maxSegmentSize);
+            return true;
         }
 
         // The checksum sums 16-bit words aligned to the segment's start, and options before

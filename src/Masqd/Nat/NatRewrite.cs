@@ -67,9 +67,10 @@ internal static class NatRewrite
         FlowProtocol protocol, ushort checksum, Ipv4Address oldAddress, Ipv4Address newAddress,
         ushort oldPort, ushort newPort, L4ChecksumState state)
     {
-        // ICMP sums its message only, without a pseudo-header (RFC 792).
+        // ICMP sums its message only, without a pseudo-header (RFC 792), so a partial ICMP
+        // sum covers nothing that changes: the device sums the new identifier itself.
         if (protocol == FlowProtocol.IcmpEcho)
-            return Checksum.Update(checksum, oldPort, newPort);
+            return state == L4ChecksumState.Partial ? checksum : Checksum.Update(checksum, oldPort, newPort);
 
         // A partial sum covers the pseudo-header only; the device adds the ports later.
         if (state == L4ChecksumState.Partial)

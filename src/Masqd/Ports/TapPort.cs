@@ -4,18 +4,21 @@ using Tmds.Linux;
 namespace Masqd.Ports;
 
 /// <summary>
-/// One nonblocking descriptor of a tap device: one Ethernet frame per read or write
-/// (IFF_TAP | IFF_NO_PI, no virtio header). Reads and writes allocate nothing and return
-/// status codes instead of throwing.
+/// One nonblocking queue of a multi-queue tap device: one frame per read or write
+/// (IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE). With offloads, each frame starts with a
+/// <see cref="VirtioNetHeader"/> of <see cref="VirtioHeaderLength"/> bytes, and TCP frames
+/// of up to 64 KiB cross whole with their checksums left to the receiver. Reads and writes
+/// allocate nothing and return status codes instead of throwing.
 /// </summary>
 internal sealed unsafe class TapPort : IDisposable
 {
     private readonly FileDescriptor _tap;
 
-    private TapPort(string name, FileDescriptor tap)
+    private TapPort(string name, FileDescriptor tap, int virtioHeaderLength)
     {
         Name = name;
         _tap = tap;
+        VirtioHeaderLength = virtioHeaderLength;
     }
 
     public string Name { get; }
@@ -23,18 +26,43 @@ internal sealed unsafe class TapPort : IDisposable
     /// <summary>The descriptor to poll for input; valid until the port is disposed.</summary>
     public int Fd => _tap.Fd;
 
-    /// <summary>
-    /// Opens the existing tap <paramref name="name"/> through the tun device node at
-    /// <paramref name="tunDevicePath"/> (usually /dev/net/tun).
-    /// </summary>
-    /// <exception cref="ErrnoException">The tap is missing or owned by another user.</exception>
-    public static TapPort Open(string name, string tunDevicePath) =>
-        new(name, Tun.OpenTap(name, tunDevicePath));
+    /// <summary>Bytes of virtio-net header before each frame: 0 without offloads.</summary>
+    public int VirtioHeaderLength { get; }
 
     /// <summary>
-    /// Reads one frame into <paramref name="frame"/>. Returns its length, 0 when no frame is
-    /// ready (EAGAIN), or a negative errno. Size the buffer for the tap's MTU plus the
-    /// Ethernet header (and VLAN tags), because a longer frame does not arrive whole.
+    /// Opens one queue of the existing multi-queue tap <paramref name="name"/> through the tun
+    /// device node at <paramref name="tunDevicePath"/> (usually /dev/net/tun). Each call
+    /// attaches another queue. Every queue of a tap must be opened with the same
+    /// <paramref name="offloads"/>, because the header and the offloads belong to the device.
+    /// </summary>
+    /// <exception cref="ErrnoException">
+    /// The tap is missing, owned by another user, or was not created multi-queue (EINVAL).
+    /// </exception>
+    public static TapPort Open(string name, string tunDevicePath, bool offloads = false)
+    {
+        short flags = (short)(TunAbi.IFF_MULTI_QUEUE | (offloads ? TunAbi.IFF_VNET_HDR : 0));
+        FileDescriptor tap = Tun.OpenTap(name, tunDevicePath, flags);
+        try
+        {
+            if (offloads)
+                Tun.EnableOffloads(tap, name, VirtioNetHeader.Length);
+            else
+                Tun.DisableOffloads(tap, name);
+
+            return new TapPort(name, tap, offloads ? VirtioNetHeader.Length : 0);
+        }
+        catch
+        {
+            tap.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads one frame, behind its virtio-net header when the port has one, into
+    /// <paramref name="frame"/>. Returns its length, 0 when no frame is ready (EAGAIN), or a
+    /// negative errno. Size the buffer for the largest frame plus the header: 64 KiB with
+    /// offloads, the MTU plus the Ethernet header without; a longer frame does not arrive whole.
     /// </summary>
     public int Read(Span<byte> frame)
     {
@@ -49,8 +77,9 @@ internal sealed unsafe class TapPort : IDisposable
     }
 
     /// <summary>
-    /// Writes one frame. Returns the bytes written, 0 when the tap's queue is full (EAGAIN),
-    /// or a negative errno (EIO while the tap is down).
+    /// Writes one frame, behind its virtio-net header when the port has one. Returns the bytes
+    /// written, 0 when the tap's queue is full (EAGAIN), or a negative errno (EIO while the
+    /// tap is down, EINVAL for a header the kernel rejects).
     /// </summary>
     public int Write(ReadOnlySpan<byte> frame)
     {

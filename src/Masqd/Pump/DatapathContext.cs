@@ -7,14 +7,14 @@ using Microsoft.Extensions.Logging;
 namespace Masqd.Pump;
 
 /// <summary>
-/// What both pumps share: the addresses on each side, the gateway services, the
+/// What every pump shares: the addresses on each side, the gateway services, the
 /// connection table and the next hops. Built once at start; the parts that change while
 /// serving (the VM's MAC, next hops, flows) say how they may be shared.
 /// </summary>
 internal sealed class DatapathContext
 {
-    /// <summary>The largest frame a tap hands over without offloads: a 64 KiB IP packet
-    /// behind an Ethernet header; jumbo frames of MTU 9000 fit easily.</summary>
+    /// <summary>The largest frame a tap hands over: a 64 KiB IP packet behind an Ethernet
+    /// header, which is also the largest segmentation frame with offloads.</summary>
     public const int DefaultMaxFrameLength = 65536 + EthernetFrame.HeaderLength;
 
     public required GatewayAddresses Addresses { get; init; }
@@ -39,4 +39,11 @@ internal sealed class DatapathContext
     public VmIdentity Vm { get; } = new();
 
     public int MaxFrameLength { get; init; } = DefaultMaxFrameLength;
+
+    /// <summary>Bytes of virtio-net header before every frame on both taps: 0 without
+    /// offloads. Frames masqd builds itself get a header of zeros (no offload requested).</summary>
+    public int VirtioHeaderLength { get; init; }
+
+    /// <summary>Size of a frame buffer: the largest frame behind its virtio-net header.</summary>
+    public int BufferLength => VirtioHeaderLength + MaxFrameLength;
 }

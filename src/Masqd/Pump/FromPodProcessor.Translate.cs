@@ -5,16 +5,17 @@ namespace Masqd.Pump;
 
 internal sealed partial class FromPodProcessor
 {
-    private void Translate(EthernetFrame ethernet, Ipv4Packet packet, long nowMilliseconds)
+    private void Translate(TapFrame input, EthernetFrame ethernet, Ipv4Packet packet, long nowMilliseconds)
     {
         Span<byte> frame = ethernet.Bytes[..(EthernetFrame.HeaderLength + packet.TotalLength)];
-        TranslateResult result = _context.Translator.FromPod(frame, nowMilliseconds, _reply);
+        Span<byte> reply = _reply.AsSpan(_headerLength);
+        TranslateResult result = _context.Translator.FromPod(frame, nowMilliseconds, reply, input.Checksum);
 
         switch (result.Verdict)
         {
             case TranslateVerdict.Forward:
                 Counters.Count(PumpEvent.Translated);
-                SendToVm(ethernet, frame.Length);
+                SendToVm(input, ethernet, frame.Length);
                 break;
             case TranslateVerdict.Reply:
                 SendRefusal(result.ReplyLength);
@@ -30,8 +31,8 @@ internal sealed partial class FromPodProcessor
     private void SendRefusal(int length)
     {
         Counters.Drop(DropReason.PortNotForwarded);
-        bool isReset = _reply[EthernetFrame.HeaderLength + 9] == (byte)IpProtocol.Tcp;
+        bool isReset = _reply[_headerLength + EthernetFrame.HeaderLength + 9] == (byte)IpProtocol.Tcp;
         Counters.Count(isReset ? PumpEvent.ResetsSent : PumpEvent.PortUnreachablesSent);
-        Send(_toPod, _reply.AsSpan(0, length));
+        Send(_toPod, _reply.AsSpan(0, _headerLength + length));
     }
 }

@@ -8,14 +8,18 @@ namespace Masqd.Pump;
 /// Handles each frame the steering table sends from the pod network: ARP replies teach
 /// next hops; replies of known flows and new connections to the VM's ports are translated
 /// (DNAT) and sent to the VM from the gateway's MAC; a connection to a port that is not the
-/// VM's gets the reset or port-unreachable the pod would have sent. Runs on the pod pump's
-/// thread only.
+/// VM's gets the reset or port-unreachable the pod would have sent. Each pump thread has its
+/// own processor; what the processors share is safe for several threads.
 /// </summary>
 internal sealed partial class FromPodProcessor
 {
     private readonly DatapathContext _context;
     private readonly IFrameSink _toVm;
     private readonly IFrameSink _toPod;
+    private readonly int _headerLength;
+
+    // Refusals masqd builds: a virtio-net header of zeros (when the taps have one), then the
+    // Ethernet frame, written from _headerLength on.
     private readonly byte[] _reply;
 
     public FromPodProcessor(DatapathContext context, IFrameSink toVm, IFrameSink toPod)
@@ -23,17 +27,20 @@ internal sealed partial class FromPodProcessor
         _context = context;
         _toVm = toVm;
         _toPod = toPod;
-        _reply = GC.AllocateArray<byte>(context.MaxFrameLength, pinned: true);
+        _headerLength = context.VirtioHeaderLength;
+        _reply = GC.AllocateArray<byte>(context.BufferLength, pinned: true);
     }
 
     public PumpCounters Counters { get; } = new();
 
-    public void Process(Span<byte> frame, long nowMilliseconds)
+    /// <summary>Handles one frame as the pod tap gave it, virtio-net header included.</summary>
+    public void Process(Span<byte> bytes, long nowMilliseconds)
     {
         Counters.Count(PumpEvent.FramesRead);
-        Counters.Count(PumpEvent.BytesRead, frame.Length);
+        Counters.Count(PumpEvent.BytesRead, bytes.Length);
 
-        if (!EthernetFrame.TryCreate(frame, out EthernetFrame ethernet))
+        if (!TapFrame.TryCreate(bytes, _headerLength, out TapFrame input)
+            || !EthernetFrame.TryCreate(input.Ethernet, out EthernetFrame ethernet))
         {
             Counters.Drop(DropReason.TruncatedFrame);
             return;
@@ -45,7 +52,7 @@ internal sealed partial class FromPodProcessor
                 LearnFromArp(ethernet, nowMilliseconds);
                 break;
             case EtherType.Ipv4:
-                ProcessIpv4(ethernet, nowMilliseconds);
+                ProcessIpv4(input, ethernet, nowMilliseconds);
                 break;
             case EtherType.Ipv6:
                 Counters.Drop(DropReason.Ipv6NotServed);
@@ -71,7 +78,7 @@ internal sealed partial class FromPodProcessor
         _context.NextHops.Learn(arp.SenderProtocolAddress, arp.SenderHardwareAddress, nowMilliseconds);
     }
 
-    private void ProcessIpv4(EthernetFrame ethernet, long nowMilliseconds)
+    private void ProcessIpv4(TapFrame input, EthernetFrame ethernet, long nowMilliseconds)
     {
         Ipv4Error error = Ipv4Packet.TryCreate(ethernet.Payload, out Ipv4Packet packet);
         if (error != Ipv4Error.None)
@@ -87,7 +94,7 @@ internal sealed partial class FromPodProcessor
         }
 
         LearnOnLinkSender(ethernet, packet, nowMilliseconds);
-        Translate(ethernet, packet, nowMilliseconds);
+        Translate(input, ethernet, packet, nowMilliseconds);
     }
 
     /// <summary>Learns the MAC of an on-link sender from its own frame, so the VM's first
@@ -104,8 +111,9 @@ internal sealed partial class FromPodProcessor
         _context.NextHops.Learn(source, ethernet.Source, nowMilliseconds);
     }
 
-    /// <summary>Readdresses a translated frame from the gateway to the VM and sends it.</summary>
-    private void SendToVm(EthernetFrame ethernet, int length)
+    /// <summary>Readdresses a translated frame from the gateway to the VM and sends it behind
+    /// the virtio-net header it came with.</summary>
+    private void SendToVm(TapFrame input, EthernetFrame ethernet, int length)
     {
         if (!_context.Vm.TryGetMac(out MacAddress vmMac))
         {
@@ -115,7 +123,7 @@ internal sealed partial class FromPodProcessor
 
         ethernet.Destination = vmMac;
         ethernet.Source = GatewayAddresses.GatewayMac;
-        Send(_toVm, ethernet.Bytes[..length]);
+        Send(_toVm, input.WithHeader(length));
     }
 
     private void Send(IFrameSink sink, ReadOnlySpan<byte> frame)

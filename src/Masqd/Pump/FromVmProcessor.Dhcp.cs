@@ -11,21 +11,34 @@ internal sealed partial class FromVmProcessor
     private void ProcessDhcp(EthernetFrame ethernet, Ipv4Packet packet)
     {
         UdpDatagram.TryCreate(packet.Payload, out UdpDatagram udp);
-        DhcpReply reply = _context.Dhcp.HandleFrame(udp.Payload, ethernet.Source, _reply);
+        DhcpReply reply;
+        MacAddress newOwner = MacAddress.Zero;
+
+        // The DHCP server keeps the lease in plain fields, and with several queues two
+        // pumps may carry DHCP messages at once. DHCP is rare, so a lock costs nothing.
+        lock (_context.Dhcp)
+        {
+            reply = _context.Dhcp.HandleFrame(udp.Payload, ethernet.Source, ReplyFrame);
+            if (reply.IsReply && reply.LeaseOwnerChanged && _context.Dhcp.HasLeaseOwner)
+            {
+                newOwner = _context.Dhcp.LeaseOwner;
+                _context.Vm.SetMac(newOwner);
+            }
+        }
+
         if (!reply.IsReply)
         {
             CountDhcpDrop(reply.DropReason);
             return;
         }
 
-        if (reply.LeaseOwnerChanged && _context.Dhcp.HasLeaseOwner)
+        if (newOwner != MacAddress.Zero)
         {
-            _context.Vm.SetMac(_context.Dhcp.LeaseOwner);
-            Log.LeaseOwner(_context.Logger, _context.Addresses.Vm.ToString(), _context.Dhcp.LeaseOwner.ToString());
+            Log.LeaseOwner(_context.Logger, _context.Addresses.Vm.ToString(), newOwner.ToString());
         }
 
         Counters.Count(PumpEvent.DhcpReplies);
-        SendToVm(_reply.AsSpan(0, reply.FrameLength));
+        SendReplyToVm(reply.FrameLength);
     }
 
     // DECLINE, RELEASE and a REQUEST for another server get no reply by design (RFC 2131 4.3.2,

@@ -7,10 +7,11 @@ namespace Masqd.Pump;
 internal sealed partial class FromVmProcessor
 {
     /// <summary>Translates a packet of the VM for the pod network and sends it out of the
-    /// pod tap, addressed from the pod's MAC to the next hop's.</summary>
-    private void Forward(EthernetFrame ethernet, Ipv4Packet packet, long nowMilliseconds)
+    /// pod tap, addressed from the pod's MAC to the next hop's, behind the virtio-net header
+    /// it came with.</summary>
+    private void Forward(TapFrame input, EthernetFrame ethernet, Ipv4Packet packet, long nowMilliseconds)
     {
-        if (packet.TotalLength > _context.Mtu)
+        if (input.LargestPacketLength(packet) > _context.Mtu)
         {
             RejectTooBig(ethernet, packet);
             return;
@@ -30,22 +31,22 @@ internal sealed partial class FromVmProcessor
         }
 
         Span<byte> frame = ethernet.Bytes[..(EthernetFrame.HeaderLength + packet.TotalLength)];
-        TranslateResult result = _context.Translator.FromVm(frame, nowMilliseconds);
+        TranslateResult result = _context.Translator.FromVm(frame, nowMilliseconds, input.Checksum);
         switch (result.Verdict)
         {
             case TranslateVerdict.Forward:
-                ClampMss(packet);
+                ClampMss(packet, input.Checksum);
                 Counters.Count(PumpEvent.Translated);
                 ethernet.Source = _context.PodMac;
                 ethernet.Destination = nextHopMac;
-                SendToPod(frame);
+                Send(_toPod, input.WithHeader(frame.Length));
                 break;
             case TranslateVerdict.Hairpin:
                 // The VM reached its own forwarded port through the pod IP.
                 Counters.Count(PumpEvent.Translated);
                 ethernet.Destination = ethernet.Source;
                 ethernet.Source = GatewayAddresses.GatewayMac;
-                SendToVm(frame);
+                Send(_toVm, input.WithHeader(frame.Length));
                 break;
             default:
                 Counters.Drop(TranslateDrops.ToDropReason(result.Reason));
@@ -55,11 +56,11 @@ internal sealed partial class FromVmProcessor
 
     /// <summary>Clamps the MSS of the VM's SYNs to the pod MTU, for guests that ignore the
     /// MTU they were given.</summary>
-    private void ClampMss(Ipv4Packet packet)
+    private void ClampMss(Ipv4Packet packet, L4ChecksumState checksum)
     {
         if (packet.Protocol == IpProtocol.Tcp
             && TcpSegment.TryCreate(packet.Payload, out TcpSegment segment)
-            && MssClamp.TryClamp(segment, MssClamp.ForMtu(_context.Mtu)))
+            && MssClamp.TryClamp(segment, MssClamp.ForMtu(_context.Mtu), checksum))
         {
             Counters.Count(PumpEvent.MssClamped);
         }
@@ -80,10 +81,10 @@ internal sealed partial class FromVmProcessor
 
         int length = IcmpErrors.WriteFragmentationNeeded(
             packet, _context.Addresses.Gateway, _context.Mtu,
-            _reply.AsSpan(EthernetFrame.HeaderLength));
-        EthernetFrame.Write(_reply, ethernet.Source, GatewayAddresses.GatewayMac, EtherType.Ipv4);
+            ReplyFrame[EthernetFrame.HeaderLength..]);
+        EthernetFrame.Write(ReplyFrame, ethernet.Source, GatewayAddresses.GatewayMac, EtherType.Ipv4);
         Counters.Count(PumpEvent.FragmentationNeededSent);
-        SendToVm(_reply.AsSpan(0, EthernetFrame.HeaderLength + length));
+        SendReplyToVm(EthernetFrame.HeaderLength + length);
     }
 
     /// <summary>Asks the pod network for the MAC of a next hop the kernel has not resolved
@@ -95,8 +96,8 @@ internal sealed partial class FromVmProcessor
             return;
         }
 
-        int length = NextHopTable.WriteRequest(_reply, _context.PodMac, _context.PodAddress, nextHop);
+        int length = NextHopTable.WriteRequest(ReplyFrame, _context.PodMac, _context.PodAddress, nextHop);
         Counters.Count(PumpEvent.ArpRequestsSent);
-        SendToPod(_reply.AsSpan(0, length));
+        SendReplyToPod(length);
     }
 }

@@ -9,13 +9,19 @@ namespace Masqd.Pump;
 /// Handles each frame the VM sends: ARP, DHCP and ICMP echo for the gateway are answered
 /// towards the VM; frames not from the VM's MAC and address are dropped; the rest is
 /// translated (SNAT), checked against the pod MTU, addressed to the next hop and sent to
-/// the pod. Runs on the VM pump's thread only; its buffers and counters are its own.
+/// the pod. Each pump thread has its own processor, so its buffers and counters are its
+/// own; what the processors share (the table, the next hops, the VM's MAC, the DHCP
+/// server) is safe for several threads.
 /// </summary>
 internal sealed partial class FromVmProcessor
 {
     private readonly DatapathContext _context;
     private readonly IFrameSink _toVm;
     private readonly IFrameSink _toPod;
+    private readonly int _headerLength;
+
+    // Frames masqd builds: a virtio-net header of zeros (when the taps have one), then the
+    // Ethernet frame, written from _headerLength on.
     private readonly byte[] _reply;
 
     public FromVmProcessor(DatapathContext context, IFrameSink toVm, IFrameSink toPod)
@@ -23,17 +29,20 @@ internal sealed partial class FromVmProcessor
         _context = context;
         _toVm = toVm;
         _toPod = toPod;
-        _reply = GC.AllocateArray<byte>(context.MaxFrameLength, pinned: true);
+        _headerLength = context.VirtioHeaderLength;
+        _reply = GC.AllocateArray<byte>(context.BufferLength, pinned: true);
     }
 
     public PumpCounters Counters { get; } = new();
 
-    public void Process(Span<byte> frame, long nowMilliseconds)
+    /// <summary>Handles one frame as the VM tap gave it, virtio-net header included.</summary>
+    public void Process(Span<byte> bytes, long nowMilliseconds)
     {
         Counters.Count(PumpEvent.FramesRead);
-        Counters.Count(PumpEvent.BytesRead, frame.Length);
+        Counters.Count(PumpEvent.BytesRead, bytes.Length);
 
-        if (!EthernetFrame.TryCreate(frame, out EthernetFrame ethernet))
+        if (!TapFrame.TryCreate(bytes, _headerLength, out TapFrame input)
+            || !EthernetFrame.TryCreate(input.Ethernet, out EthernetFrame ethernet))
         {
             Counters.Drop(DropReason.TruncatedFrame);
             return;
@@ -42,10 +51,10 @@ internal sealed partial class FromVmProcessor
         switch (ethernet.Type)
         {
             case EtherType.Arp:
-                ProcessArp(frame);
+                ProcessArp(input.Ethernet);
                 break;
             case EtherType.Ipv4:
-                ProcessIpv4(ethernet, nowMilliseconds);
+                ProcessIpv4(input, ethernet, nowMilliseconds);
                 break;
             case EtherType.Ipv6:
                 Counters.Drop(DropReason.Ipv6NotServed);
@@ -58,7 +67,7 @@ internal sealed partial class FromVmProcessor
 
     private void ProcessArp(Span<byte> frame)
     {
-        int length = ArpResponder.TryReply(frame, _reply, _context.Addresses);
+        int length = ArpResponder.TryReply(frame, ReplyFrame, _context.Addresses);
         if (length == 0)
         {
             Counters.Drop(DropReason.ArpIgnored);
@@ -66,10 +75,10 @@ internal sealed partial class FromVmProcessor
         }
 
         Counters.Count(PumpEvent.ArpReplies);
-        SendToVm(_reply.AsSpan(0, length));
+        SendReplyToVm(length);
     }
 
-    private void ProcessIpv4(EthernetFrame ethernet, long nowMilliseconds)
+    private void ProcessIpv4(TapFrame input, EthernetFrame ethernet, long nowMilliseconds)
     {
         Ipv4Error error = Ipv4Packet.TryCreate(ethernet.Payload, out Ipv4Packet packet);
         if (error != Ipv4Error.None)
@@ -107,7 +116,7 @@ internal sealed partial class FromVmProcessor
             return;
         }
 
-        Forward(ethernet, packet, nowMilliseconds);
+        Forward(input, ethernet, packet, nowMilliseconds);
     }
 
     private static bool IsDhcpRequest(Ipv4Packet packet) =>
@@ -143,7 +152,7 @@ internal sealed partial class FromVmProcessor
 
     private void ProcessForGateway(EthernetFrame ethernet, Ipv4Packet packet)
     {
-        int length = IcmpEchoResponder.TryReply(packet, ethernet.Source, _reply);
+        int length = IcmpEchoResponder.TryReply(packet, ethernet.Source, ReplyFrame);
         if (length == 0)
         {
             Counters.Drop(DropReason.GatewayPortClosed);
@@ -151,12 +160,17 @@ internal sealed partial class FromVmProcessor
         }
 
         Counters.Count(PumpEvent.EchoReplies);
-        SendToVm(_reply.AsSpan(0, length));
+        SendReplyToVm(length);
     }
 
-    private void SendToVm(ReadOnlySpan<byte> frame) => Send(_toVm, frame);
+    /// <summary>The part of the reply buffer after the header of zeros.</summary>
+    private Span<byte> ReplyFrame => _reply.AsSpan(_headerLength);
 
-    private void SendToPod(ReadOnlySpan<byte> frame) => Send(_toPod, frame);
+    /// <summary>Sends the <paramref name="length"/> bytes of Ethernet frame built in
+    /// <see cref="ReplyFrame"/> to the VM.</summary>
+    private void SendReplyToVm(int length) => Send(_toVm, _reply.AsSpan(0, _headerLength + length));
+
+    private void SendReplyToPod(int length) => Send(_toPod, _reply.AsSpan(0, _headerLength + length));
 
     private void Send(IFrameSink sink, ReadOnlySpan<byte> frame)
     {

@@ -69,4 +69,31 @@ internal sealed class PumpCounters
     public long Read(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 
     public long Read(PumpEvent name) => Volatile.Read(ref _events[(int)name]);
+
+    /// <summary>Sets every counter to the sum of <paramref name="parts"/>: the totals of all
+    /// queues of one direction. The caller's thread must be the only writer of this set.</summary>
+    public void SetToSum(IReadOnlyList<PumpCounters> parts)
+    {
+        for (int i = 0; i < _drops.Length; i++)
+        {
+            long sum = 0;
+            foreach (PumpCounters part in parts)
+            {
+                sum += Volatile.Read(ref part._drops[i]);
+            }
+
+            Volatile.Write(ref _drops[i], sum);
+        }
+
+        for (int i = 0; i < _events.Length; i++)
+        {
+            long sum = 0;
+            foreach (PumpCounters part in parts)
+            {
+                sum += Volatile.Read(ref part._events[i]);
+            }
+
+            Volatile.Write(ref _events[i], sum);
+        }
+    }
 }

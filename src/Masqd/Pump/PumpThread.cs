@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Masqd.Pump;
 
 /// <summary>
-/// One direction of the datapath on a thread of its own: reads frames from a tap until it
-/// has none (EAGAIN), hands each to a processor, then waits in poll(2). The wait has a
+/// One direction of one queue of the datapath on a thread of its own: reads frames from a
+/// tap queue until it has none (EAGAIN), hands each to a processor, then waits in poll(2). The wait has a
 /// timeout so that <see cref="Stop"/> takes effect within <see cref="PollTimeoutMilliseconds"/>.
 /// The frame buffer is allocated once and pinned; the loop allocates nothing.
 /// </summary>
@@ -36,6 +36,9 @@ internal sealed class PumpThread : IDisposable
     }
 
     public void Start() => _thread.Start();
+
+    /// <summary>Asks the loop to stop without waiting, so several pumps stop together.</summary>
+    public void RequestStop() => _stopping = true;
 
     /// <summary>Stops the loop and waits for the thread to end.</summary>
     public void Stop()

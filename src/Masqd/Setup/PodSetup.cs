@@ -81,7 +81,8 @@ internal static partial class PodSetup
     {
         try
         {
-            Tun.CreatePersistentTap(name, options.User, options.Group);
+            // Multi-queue, so that 'masqd run --queues N' can attach N queues.
+            Tun.CreatePersistentTap(name, options.User, options.Group, multiQueue: true);
         }
         catch (ErrnoException e) when (e.Errno == Tmds.Linux.LibC.EBUSY)
         {

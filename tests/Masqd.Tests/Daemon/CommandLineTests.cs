@@ -30,6 +30,7 @@ public class CommandLineTests
     {
         Environment.SetEnvironmentVariable("MASQD_PORTS", null);
         Environment.SetEnvironmentVariable("MASQD_VM_NETWORK", null);
+        Environment.SetEnvironmentVariable("MASQD_OFFLOAD", null);
     }
 
     [Test]
@@ -48,6 +49,41 @@ public class CommandLineTests
         Assert.That(options.IsPodPort(15001), Is.True);
         Assert.That(options.IsPodPort(49153), Is.True);
         Assert.That(options.IsPodPort(8080), Is.False);
+        Assert.That(options.Offload, Is.True);
+        Assert.That(options.Queues, Is.EqualTo(1));
+    }
+
+    [TestCase(new[] { "--offload", "false" }, false)]
+    [TestCase(new[] { "--offload", "true" }, true)]
+    [TestCase(new[] { "--offload" }, true)]
+    public void Run_ParsesOffload(string[] flags, bool expected)
+    {
+        (int code, RecordingHandlers handlers, _) = Invoke(["run", .. flags]);
+
+        Assert.That(code, Is.Zero);
+        Assert.That(handlers.Options!.Offload, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Run_ReadsOffloadFromEnvironment()
+    {
+        Environment.SetEnvironmentVariable("MASQD_OFFLOAD", "false");
+
+        (int code, RecordingHandlers handlers, _) = Invoke("run");
+
+        Assert.That(code, Is.Zero);
+        Assert.That(handlers.Options!.Offload, Is.False);
+    }
+
+    [Test]
+    public void Run_ParsesQueuesUpToCoreCount()
+    {
+        string cores = $"{Environment.ProcessorCount}";
+
+        (int code, RecordingHandlers handlers, _) = Invoke("run", "--queues", cores);
+
+        Assert.That(code, Is.Zero);
+        Assert.That(handlers.Options!.Queues, Is.EqualTo(Environment.ProcessorCount));
     }
 
     [Test]
@@ -99,6 +135,9 @@ public class CommandLineTests
     [TestCase("--pod-port-range", "31000-30000", "--pod-port-range")]
     [TestCase("--log-level", "loud", "--log-level")]
     [TestCase("--max-flows", "3", "--max-flows")]
+    [TestCase("--offload", "maybe", "maybe")]
+    [TestCase("--queues", "0", "--queues")]
+    [TestCase("--queues", "100000", "--queues")]
     [TestCase("--no-such-flag", "1", "--no-such-flag")]
     public void Run_BadValueExitsWithTwo(string flag, string value, string named)
     {

@@ -24,7 +24,17 @@ internal sealed record MasqdRunOptions
 
     public string HostName { get; init; } = DefaultHostName;
 
+    /// <summary>Value of --offload: the virtio-net header with checksum and segmentation
+    /// offload on both taps.</summary>
+    public bool Offload { get; init; } = true;
+
+    /// <summary>Value of --queues: queue pairs served, each by its own pumps.</summary>
+    public int Queues { get; init; } = 1;
+
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>Returns a short description for test output, such as "offload on, 2 queues".</summary>
+    public string DescribeDatapath() => $"offload {(Offload ? "on" : "off")}, {Queues} queue(s)";
 
     /// <summary>Program to run in place of the built masqd, for the harness self-tests.</summary>
     public string? Executable { get; init; }
@@ -209,7 +219,8 @@ internal sealed class MasqdInstance : IDisposable
     {
         List<string> arguments = [.. TapArguments(),
             "--resolv-conf", ResolvConfFile, "--hostname", Options.HostName,
-            "--ready-file", ReadyFile, "--stats-file", StatsFile, "--log-level", "debug"];
+            "--ready-file", ReadyFile, "--stats-file", StatsFile, "--log-level", "debug",
+            "--offload", Options.Offload ? "true" : "false", "--queues", $"{Options.Queues}"];
 
         if (Options.Ports is not null)
         {

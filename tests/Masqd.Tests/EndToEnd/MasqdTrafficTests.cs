@@ -4,13 +4,16 @@ namespace Masqd.Tests.EndToEnd;
 /// Traffic through masqd between the vm namespace (configured by udhcpc) and the cluster:
 /// outbound leaves from the pod address, inbound to the pod address reaches the VM with
 /// the client's address kept, and the pod's own sockets keep working. The same cases run
-/// with masqd as root doing its own setup and as uid 65534 with no capabilities.
+/// with masqd as root doing its own setup and as uid 65534 with no capabilities, with
+/// offloads on and off, and with one queue and two (where the machine has two cores).
 /// </summary>
-[TestFixture(MasqdMode.RootWithSetup)]
-[TestFixture(MasqdMode.Unprivileged)]
+[TestFixture(MasqdMode.RootWithSetup, true, 1)]
+[TestFixture(MasqdMode.Unprivileged, true, 2)]
+[TestFixture(MasqdMode.RootWithSetup, false, 2)]
+[TestFixture(MasqdMode.Unprivileged, false, 1)]
 [Category("EndToEnd")]
 [NonParallelizable]
-public class MasqdTrafficTests(MasqdMode mode)
+public class MasqdTrafficTests(MasqdMode mode, bool offload, int queues)
 {
     private const int ClusterPeerPort = 9000;
     private const int InboundUdpPort = 5353;
@@ -32,7 +35,11 @@ public class MasqdTrafficTests(MasqdMode mode)
     public void StartMasqdAndVm()
     {
         EndToEndRequirements.Check();
-        _deployment = MasqdDeployment.Start(mode);
+        _deployment = MasqdDeployment.Start(mode, options: new MasqdRunOptions
+        {
+            Offload = offload,
+            Queues = Math.Min(queues, Environment.ProcessorCount),
+        });
         _lease = _deployment.AcquireLease(DhcpClientKind.Udhcpc);
 
         foreach (var port in InboundTcpPorts)
@@ -224,6 +231,7 @@ public class MasqdTrafficTests(MasqdMode mode)
         string counters = string.Join(", ", Deployment.Masqd.ReadFreshStats()
             .Where(counter => counter.Value != 0)
             .Select(counter => $"{counter.Key} {counter.Value}"));
-        return $"{result.Describe()}\nmasqd {mode}:\n{Deployment.Masqd.Output}\ncounters: {counters}";
+        string datapath = Deployment.Masqd.Options.DescribeDatapath();
+        return $"{result.Describe()}\nmasqd {mode}, {datapath}:\n{Deployment.Masqd.Output}\ncounters: {counters}";
     }
 }

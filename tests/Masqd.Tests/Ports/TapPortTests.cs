@@ -138,6 +138,42 @@ public class TapPortTests
     }
 
     [Test]
+    public void OffloadFrameFromPodTapLeavesEth0()
+    {
+        ReopenPodTap(offloads: true);
+        byte[] frame = Udp(PodTopology.PodMac, PodTopology.PodIp, PodTopology.PeerMac,
+            PodTopology.PeerIp, sourcePort: 40002, destinationPort: 9999);
+        byte[] withHeader = [.. new byte[VirtioNetHeader.Length], .. frame];
+
+        int written = _podTap.Write(withHeader);
+
+        Assert.That(_podTap.VirtioHeaderLength, Is.EqualTo(VirtioNetHeader.Length));
+        Assert.That(written, Is.EqualTo(withHeader.Length));
+        Assert.That(_peer.Capture(f => f.AsSpan().SequenceEqual(frame), Wait), Is.Not.Null);
+    }
+
+    [Test]
+    public void OffloadReadStartsWithHeader()
+    {
+        ReopenPodTap(offloads: true);
+        byte[] syn = Syn(8081);
+
+        _peer.Send(syn);
+
+        Assert.That(ReadFromPodTap(syn, Wait, VirtioNetHeader.Length), Is.True);
+    }
+
+    [Test]
+    public void SecondQueueOpens()
+    {
+        using TapPort second = _topology.Pod.Run(() => TapPort.Open("masq-pod", Tun.DefaultDevicePath));
+
+        Assert.That(second.Fd, Is.Not.EqualTo(_podTap.Fd));
+        Assert.That(_podTap.Write(new byte[60]), Is.EqualTo(60));
+        Assert.That(second.Write(new byte[60]), Is.EqualTo(60));
+    }
+
+    [Test]
     public void ReadWithoutFrameReturnsZero()
     {
         var buffer = new byte[2048];
@@ -162,7 +198,17 @@ public class TapPortTests
         Assert.That(failure.InnerException.Message, Does.Contain("masqd setup"));
     }
 
-    private bool ReadFromPodTap(byte[] expected, TimeSpan timeout)
+    /// <summary>Replaces the pod tap's queue with one opened with or without offloads, which
+    /// apply to the whole device.</summary>
+    private void ReopenPodTap(bool offloads)
+    {
+        _podTap.Dispose();
+        _podTap = _topology.Pod.Run(() => TapPort.Open("masq-pod", Tun.DefaultDevicePath, offloads));
+    }
+
+    /// <summary>Reads the pod tap until a frame equal to <paramref name="expected"/> comes,
+    /// after a virtio-net header of <paramref name="headerLength"/> bytes.</summary>
+    private bool ReadFromPodTap(byte[] expected, TimeSpan timeout, int headerLength = 0)
     {
         var buffer = new byte[65536];
         DateTime deadline = DateTime.UtcNow + timeout;
@@ -174,7 +220,7 @@ public class TapPortTests
 
             int length = _podTap.Read(buffer);
             Assert.That(length, Is.GreaterThanOrEqualTo(0));
-            if (buffer.AsSpan(0, length).SequenceEqual(expected))
+            if (length >= headerLength && buffer.AsSpan(headerLength, length - headerLength).SequenceEqual(expected))
                 return true;
         }
 
