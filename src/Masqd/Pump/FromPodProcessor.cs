@@ -11,61 +11,16 @@ namespace Masqd.Pump;
 /// VM's gets the reset or port-unreachable the pod would have sent. Each pump thread has its
 /// own processor; what the processors share is safe for several threads.
 /// </summary>
-internal sealed partial class FromPodProcessor
+internal sealed partial class FromPodProcessor : FrameProcessor
 {
-    private readonly DatapathContext _context;
-    private readonly IFrameSink _toVm;
-    private readonly IFrameSink _toPod;
-    private readonly int _headerLength;
-
-    // Refusals masqd builds: a virtio-net header of zeros (when the taps have one), then the
-    // Ethernet frame, written from _headerLength on.
-    private readonly byte[] _reply;
-
     public FromPodProcessor(DatapathContext context, IFrameSink toVm, IFrameSink toPod)
+        : base(context, toVm, toPod)
     {
-        _context = context;
-        _toVm = toVm;
-        _toPod = toPod;
-        _headerLength = context.VirtioHeaderLength;
-        _reply = GC.AllocateArray<byte>(context.BufferLength, pinned: true);
-    }
-
-    public PumpCounters Counters { get; } = new();
-
-    /// <summary>Handles one frame as the pod tap gave it, virtio-net header included.</summary>
-    public void Process(Span<byte> bytes, long nowMilliseconds)
-    {
-        Counters.Count(PumpEvent.FramesRead);
-        Counters.Count(PumpEvent.BytesRead, bytes.Length);
-
-        if (!TapFrame.TryCreate(bytes, _headerLength, out TapFrame input)
-            || !EthernetFrame.TryCreate(input.Ethernet, out EthernetFrame ethernet))
-        {
-            Counters.Drop(DropReason.TruncatedFrame);
-            return;
-        }
-
-        switch (ethernet.Type)
-        {
-            case EtherType.Arp:
-                LearnFromArp(ethernet, nowMilliseconds);
-                break;
-            case EtherType.Ipv4:
-                ProcessIpv4(input, ethernet, nowMilliseconds);
-                break;
-            case EtherType.Ipv6:
-                Counters.Drop(DropReason.Ipv6NotServed);
-                break;
-            default:
-                Counters.Drop(DropReason.UnknownEtherType);
-                break;
-        }
     }
 
     /// <summary>Learns the sender of an ARP reply addressed to the pod IP, which is how
     /// masqd's own requests for a next hop get answered.</summary>
-    private void LearnFromArp(EthernetFrame ethernet, long nowMilliseconds)
+    private protected override void ProcessArp(TapFrame input, EthernetFrame ethernet, long nowMilliseconds)
     {
         if (!ArpPacket.TryCreate(ethernet.Payload, out ArpPacket arp)
             || arp.Operation != ArpOperation.Reply
@@ -78,21 +33,9 @@ internal sealed partial class FromPodProcessor
         _context.NextHops.Learn(arp.SenderProtocolAddress, arp.SenderHardwareAddress, nowMilliseconds);
     }
 
-    private void ProcessIpv4(TapFrame input, EthernetFrame ethernet, long nowMilliseconds)
+    private protected override void ProcessIpv4(
+        TapFrame input, EthernetFrame ethernet, Ipv4Packet packet, long nowMilliseconds)
     {
-        Ipv4Error error = Ipv4Packet.TryCreate(ethernet.Payload, out Ipv4Packet packet);
-        if (error != Ipv4Error.None)
-        {
-            Counters.Drop(FromVmProcessor.ToDropReason(error));
-            return;
-        }
-
-        if (!packet.HasValidHeaderChecksum)
-        {
-            Counters.Drop(DropReason.Ipv4BadHeaderChecksum);
-            return;
-        }
-
         LearnOnLinkSender(ethernet, packet, nowMilliseconds);
         Translate(input, ethernet, packet, nowMilliseconds);
     }
@@ -124,17 +67,5 @@ internal sealed partial class FromPodProcessor
         ethernet.Destination = vmMac;
         ethernet.Source = GatewayAddresses.GatewayMac;
         Send(_toVm, input.WithHeader(length));
-    }
-
-    private void Send(IFrameSink sink, ReadOnlySpan<byte> frame)
-    {
-        if (!sink.Send(frame))
-        {
-            Counters.Drop(DropReason.WriteFailed);
-            return;
-        }
-
-        Counters.Count(PumpEvent.FramesWritten);
-        Counters.Count(PumpEvent.BytesWritten, frame.Length);
     }
 }
