@@ -51,7 +51,7 @@ internal sealed class CommandLine
         var root = new RootCommand(
             "masqd: a userspace NAT datapath that connects a VM to the pod network by masquerade.");
 
-        Option[] shared = [_vmTap, _podTap, _podInterface, _tunDevice, _podPortRange, _podPorts, _ports, _logLevel];
+        Option[] shared = [_vmTap, _podTap, _podInterface, _tunDevice, _podPortRange, _podPorts, _logLevel];
 
         var setup = new Command("setup", "Create the taps, the steering table and the pod's port range (as root).");
         AddAll(setup, shared, _user, _group, _bridge, _stateDir);
@@ -62,7 +62,7 @@ internal sealed class CommandLine
         teardown.SetAction(result => handlers.Teardown(Bind(result)));
 
         var run = new Command("run", "Serve the VM: gateway, DHCP and masquerade between the two taps.");
-        AddAll(run, shared, _vmNetwork, _resolvConf, _hostname, _readyFile, _statsFile,
+        AddAll(run, shared, _ports, _vmNetwork, _resolvConf, _hostname, _readyFile, _statsFile,
             _setup, _vmNetns, _maxFlows, _offload, _queues, _user, _group, _bridge, _stateDir);
         run.SetAction(result => handlers.Run(Bind(result)));
 
