@@ -25,7 +25,7 @@ internal readonly record struct PortRange(int First, int Last)
         return new PortRange(first, last);
     }
 
-    /// <summary>Parses "FIRST-LAST" or "PORT"; on failure <paramref name="error"/> says why.</summary>
+    /// <summary>Parses "FIRST-LAST" or "PORT"; on failure <paramref name="error"/> gives the reason.</summary>
     public static bool TryParse(string text, out PortRange range, out string error)
     {
         try

@@ -14,9 +14,9 @@ using Microsoft.Win32.SafeHandles;
 namespace Masqd.Daemon;
 
 /// <summary>
-/// `masqd run`: reads the pod's interface and resolv.conf, opens the queues of the two taps,
-/// starts one pump per queue and direction and runs the control loop (stats, drop logs, flow expiry, neighbour
-/// refresh) on the calling thread until SIGTERM or SIGINT.
+/// `masqd run`: reads the pod's interface and resolv.conf, opens the queues of the two taps
+/// and starts one pump per queue and direction. The calling thread then runs the control
+/// loop (stats, drop logs, flow expiry, neighbour refresh) until SIGTERM or SIGINT.
 /// </summary>
 internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 {
@@ -160,7 +160,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
     private TapQueues OpenQueues(Rtnetlink netlink, string name)
     {
         // As root, attaching to a missing tap would create a new one that no steering
-        // table serves, so a missing tap is an error whoever runs masqd.
+        // table serves, so a missing tap is an error for root too.
         if (netlink.FindLink(name) is null)
         {
             throw new StartupException(
@@ -225,7 +225,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
     /// <summary>
     /// Deletes the VM tap that <see cref="MoveVmTapToNamespace"/> moved away, because the
-    /// teardown only sees the pod's namespace and a tap left behind would make the next
+    /// teardown works in the pod's namespace only and a tap left behind would make the next
     /// start fail to move its own.
     /// </summary>
     private void RemoveVmTapFromNamespace()

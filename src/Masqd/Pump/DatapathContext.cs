@@ -8,8 +8,8 @@ namespace Masqd.Pump;
 
 /// <summary>
 /// What every pump shares: the addresses on each side, the gateway services, the
-/// connection table and the next hops. Built once at start; the parts that change while
-/// serving (the VM's MAC, next hops, flows) say how they may be shared.
+/// connection table and the next hops. It is built once at start. The parts that change
+/// while serving (the VM's MAC, next hops, flows) document how they may be shared.
 /// </summary>
 internal sealed class DatapathContext
 {

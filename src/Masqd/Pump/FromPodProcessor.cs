@@ -5,11 +5,10 @@ using Masqd.Wire;
 namespace Masqd.Pump;
 
 /// <summary>
-/// Handles each frame the steering table sends from the pod network: ARP replies teach
-/// next hops; replies of known flows and new connections to the VM's ports are translated
-/// (DNAT) and sent to the VM from the gateway's MAC; a connection to a port that is not the
-/// VM's gets the reset or port-unreachable the pod would have sent. Each pump thread has its
-/// own processor; what the processors share is safe for several threads.
+/// Handles each frame the steering table sends from the pod network. ARP replies teach
+/// next hops. Replies of known flows and new connections to the VM's ports are translated
+/// (DNAT) and sent to the VM from the gateway's MAC. A connection to a port that is not the
+/// VM's gets the reset or port unreachable the pod would have sent.
 /// </summary>
 internal sealed partial class FromPodProcessor : FrameProcessor
 {
@@ -18,8 +17,8 @@ internal sealed partial class FromPodProcessor : FrameProcessor
     {
     }
 
-    /// <summary>Learns the sender of an ARP reply addressed to the pod IP, which is how
-    /// masqd's own requests for a next hop get answered.</summary>
+    /// <summary>Learns the sender of an ARP reply addressed to the pod IP, because that is
+    /// how the replies to masqd's own requests for a next hop arrive.</summary>
     private protected override void ProcessArp(TapFrame input, EthernetFrame ethernet, long nowMilliseconds)
     {
         if (!ArpPacket.TryCreate(ethernet.Payload, out ArpPacket arp)
@@ -42,7 +41,7 @@ internal sealed partial class FromPodProcessor : FrameProcessor
 
     /// <summary>Learns the MAC of an on-link sender from its own frame, so the VM's first
     /// reply to it needs no ARP round trip. An off-link sender's frame carries a router's
-    /// MAC, which says nothing about the sender's address.</summary>
+    /// MAC, which is not the sender's.</summary>
     private void LearnOnLinkSender(EthernetFrame ethernet, Ipv4Packet packet, long nowMilliseconds)
     {
         Ipv4Address source = packet.Source;

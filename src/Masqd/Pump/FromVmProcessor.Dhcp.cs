@@ -6,8 +6,8 @@ namespace Masqd.Pump;
 
 internal sealed partial class FromVmProcessor
 {
-    /// <summary>Answers a DHCP client message, whatever its source MAC: DHCP serves
-    /// whichever MAC asks, and the one that takes the lease is the VM's from then on.</summary>
+    /// <summary>Replies to a DHCP client message, whatever its source MAC. DHCP serves
+    /// every requesting MAC, and the one that takes the lease is the VM's from then on.</summary>
     private void ProcessDhcp(EthernetFrame ethernet, Ipv4Packet packet)
     {
         UdpDatagram.TryCreate(packet.Payload, out UdpDatagram udp);

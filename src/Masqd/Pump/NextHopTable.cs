@@ -9,7 +9,7 @@ namespace Masqd.Pump;
 /// <para>
 /// Entries come from the kernel's neighbour table, read by the control thread, and from
 /// ARP replies that the steering table copies to masqd. Readers on the pump threads see an
-/// immutable snapshot that writers replace whole, so a lookup takes no lock; updates are
+/// immutable snapshot that writers replace whole, so a lookup takes no lock. Updates are
 /// rare and allocate a new snapshot.
 /// </para>
 /// </summary>
@@ -95,13 +95,13 @@ internal sealed class NextHopTable
 
         lock (_writeLock)
         {
-            List<Entry> kept = _entries.Where(e => e.Address != address).ToList();
-            if (kept.Count >= MaxEntries)
+            List<Entry> remaining = _entries.Where(e => e.Address != address).ToList();
+            if (remaining.Count >= MaxEntries)
             {
-                kept.Remove(kept.Where(e => e.Address != _defaultGateway).MinBy(e => e.Milliseconds));
+                remaining.Remove(remaining.Where(e => e.Address != _defaultGateway).MinBy(e => e.Milliseconds));
             }
 
-            Volatile.Write(ref _entries, [.. kept, new Entry(address, mac, nowMilliseconds)]);
+            Volatile.Write(ref _entries, [.. remaining, new Entry(address, mac, nowMilliseconds)]);
         }
     }
 

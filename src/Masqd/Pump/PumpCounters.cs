@@ -53,9 +53,10 @@ internal enum PumpEvent
 }
 
 /// <summary>
-/// The counters of one pump. Only the pump's own thread writes them, with plain increments;
-/// the control thread reads them for the stats file and the logs, and may see a value one
-/// batch old, never a torn one (64-bit reads and writes are atomic on 64-bit platforms).
+/// The counters of one pump. Only the pump's own thread writes them, with plain increments.
+/// The control thread reads them for the stats file and the logs. It may see a value one
+/// batch old, but never a torn one, because 64-bit reads and writes are atomic on 64-bit
+/// platforms.
 /// </summary>
 internal sealed class PumpCounters
 {

@@ -75,8 +75,9 @@ internal sealed class PumpThread : IDisposable
         }
     }
 
-    // A tap read fails only in unusual states (EIO while the device is being removed, EBADFD
-    // after detaching); log the first few in a row, then wait longer between retries.
+    // A tap read fails only in unusual states, such as EIO while the device is being removed
+    // or EBADFD after detaching. The first few failures in a row are logged, then the pump
+    // waits longer between retries.
     private void ReportReadError(int errno, int errorsInRow)
     {
         if (errorsInRow <= LoggedErrorsBeforeBackoff)

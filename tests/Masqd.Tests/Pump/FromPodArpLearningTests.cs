@@ -10,8 +10,8 @@ namespace Masqd.Tests.Pump;
 /// <summary>
 /// ARP replies that the steering table copies from the pod network teach masqd the MACs of
 /// its next hops. Only an address inside the pod's on-link prefix can be a next hop, so a
-/// reply from any other sender must not grow the table, because anyone on the pod's link
-/// can send such replies with a new sender address each time.
+/// reply from any other sender must not grow the table. Anyone on the pod's link can send
+/// such replies with a new sender address each time.
 /// </summary>
 public class FromPodArpLearningTests
 {
