@@ -37,7 +37,12 @@ public class HarnessTests
     {
         var ns = NetworkNamespace.Create("t");
         var sleeper = ns.Start("sleep", "30");
-        var inside = Command.Output("ip", "netns", "pids", ns.Name);
+
+        // `ip netns exec` joins the namespace just after the process starts, so wait for it.
+        string inside = "";
+        Command.WaitUntil(
+            () => (inside = Command.Output("ip", "netns", "pids", ns.Name)).Contains(sleeper.Pid.ToString()),
+            TimeSpan.FromSeconds(3));
 
         ns.Dispose();
 
