@@ -38,7 +38,8 @@ internal sealed class CommandLine
     private readonly Option<string?> _vmNetns = Value<string?>("--vm-netns", "With --setup: move the VM tap into this network namespace (a name under /run/netns) once open.", null, ParseNamespaceName);
     private readonly Option<int> _maxFlows = Value("--max-flows", "Capacity of the connection-tracking table, in flows.", Defaults.MaxFlows, ParseMaxFlows);
     private readonly Option<bool> _offload = Value("--offload", "Use checksum and TCP segmentation offload on both taps (true or false), so TCP crosses in frames of up to 64 KiB.", Defaults.Offload, ParseBool);
-    private readonly Option<int> _queues = Value("--queues", "Queues to open on each tap, each served by its own pair of pump threads; from 1 to the number of CPU cores.", Defaults.Queues, ParseQueues);
+    private readonly Option<int> _queues = Value("--queues", "Queues to open on each tap, each served by a pump thread of its own; from 1 to the number of CPU cores.", Defaults.Queues, ParseQueues);
+    private readonly Option<int> _busyPoll = Value("--busy-poll", "Microseconds a pump keeps reading its empty taps after the last frame before it sleeps, from 0 (sleep at once) to 10000.", Defaults.BusyPollMicroseconds, ParseBusyPoll);
     private readonly Option<uint?> _user = Value<uint?>("--user", "Numeric user ID that owns the taps.", null, ParseId);
     private readonly Option<uint?> _group = Value<uint?>("--group", "Numeric group ID that owns the taps.", null, ParseId);
     private readonly Option<string?> _bridge = Value<string?>("--bridge", "Bridge that the VM tap joins (the one holding the VM's own tap).", null, ParseNullableInterfaceName);
@@ -63,7 +64,7 @@ internal sealed class CommandLine
 
         var run = new Command("run", "Serve the VM: gateway, DHCP and masquerade between the two taps.");
         AddAll(run, shared, _ports, _vmNetwork, _resolvConf, _hostname, _readyFile, _statsFile,
-            _setup, _vmNetns, _maxFlows, _offload, _queues, _user, _group, _bridge, _stateDir);
+            _setup, _vmNetns, _maxFlows, _offload, _queues, _busyPoll, _user, _group, _bridge, _stateDir);
         run.SetAction(result => handlers.Run(Bind(result)));
 
         root.Subcommands.Add(setup);
@@ -133,6 +134,7 @@ internal sealed class CommandLine
         MaxFlows = result.GetValue(_maxFlows),
         Offload = result.GetValue(_offload),
         Queues = result.GetValue(_queues),
+        BusyPollMicroseconds = result.GetValue(_busyPoll),
         User = result.GetValue(_user),
         Group = result.GetValue(_group),
         Bridge = result.GetValue(_bridge),
@@ -329,6 +331,12 @@ internal sealed class CommandLine
         int cores = Environment.ProcessorCount;
         error = $"'{text}' is not a number of queues from 1 to {cores} (the CPU cores)";
         return int.TryParse(text, out value) && value >= 1 && value <= cores;
+    }
+
+    private static bool ParseBusyPoll(string text, out int value, out string error)
+    {
+        error = $"'{text}' is not a number of microseconds from 0 to {MasqdOptions.MaxBusyPollMicroseconds}";
+        return int.TryParse(text, out value) && value is >= 0 and <= MasqdOptions.MaxBusyPollMicroseconds;
     }
 
     private static bool ParseId(string text, out uint? value, out string error)

@@ -15,7 +15,7 @@ namespace Masqd.Daemon;
 
 /// <summary>
 /// `masqd run`: reads the pod's interface and resolv.conf, opens the queues of the two taps
-/// and starts one pump per queue and direction. The calling thread then runs the control
+/// and starts one pump per queue pair. The calling thread then runs the control
 /// loop (stats, drop logs, flow expiry, neighbour refresh) until SIGTERM or SIGINT.
 /// </summary>
 internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
@@ -49,7 +49,8 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         MoveVmTapToNamespace(netlink);
         ResolveDefaultGateway(podTap, pod, context.NextHops);
 
-        using var pumps = new PumpSet(context, vmQueues.Ports, podQueues.Ports, logger);
+        using var pumps = new PumpSet(
+            context, vmQueues.Ports, podQueues.Ports, TimeSpan.FromMicroseconds(options.BusyPollMicroseconds), logger);
         pumps.Start();
 
         LogServing(pod, resolv);

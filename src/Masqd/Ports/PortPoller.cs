@@ -15,26 +15,6 @@ internal enum ReadyPorts
 internal static unsafe class PortPoller
 {
     /// <summary>
-    /// Waits up to <paramref name="timeoutMilliseconds"/> (-1 for no limit) until
-    /// <paramref name="port"/> has input. Returns false on timeout or EINTR. An error or
-    /// hang-up counts as input, so the next read reports it.
-    /// </summary>
-    /// <exception cref="Masqd.Interop.ErrnoException">poll itself failed (EINVAL, ENOMEM).</exception>
-    public static bool WaitForInput(TapPort port, int timeoutMilliseconds)
-    {
-        pollfd descriptor = new() { fd = port.Fd, events = (short)LibC.POLLIN };
-
-        int count = LibC.poll(&descriptor, 1, timeoutMilliseconds);
-        if (count < 0 && LibC.errno == LibC.EINTR)
-            return false;
-
-        if (count < 0)
-            throw new Masqd.Interop.ErrnoException("Polling the tap port", LibC.errno);
-
-        return descriptor.revents != 0;
-    }
-
-    /// <summary>
     /// Waits up to <paramref name="timeoutMilliseconds"/> (-1 for no limit) until either
     /// port has input. Returns the ready ports, None on timeout or EINTR. An error or hang-up
     /// on a descriptor counts as ready, so the next read reports it.

@@ -4,12 +4,12 @@ using Microsoft.Extensions.Logging;
 namespace Masqd.Pump;
 
 /// <summary>
-/// The pump threads of every queue pair: queue i of the VM tap and queue i of the pod tap.
-/// One thread reads VM queue i and writes to pod queue i (and its replies to VM queue i);
-/// another reads pod queue i and writes to VM queue i. The kernel picks a queue by flow
-/// hash, so the packets of one flow and direction usually meet one thread.
+/// The pump threads of every queue pair: queue i of the VM tap and queue i of the pod tap,
+/// both served by thread i, which writes what it reads on one side to the same queue of the
+/// other. The kernel picks a queue by flow hash, so the packets of one flow and direction
+/// usually meet one thread.
 /// <para>
-/// Each thread has its own processor, buffers and counters. The processors share the
+/// Each thread has a processor per direction, with its own buffers and counters. The processors share the
 /// connection table (lock-free lookups, locked inserts), the next hops (immutable
 /// snapshots), the VM's MAC (atomic) and the DHCP server (locked, because DHCP is rare).
 /// NOTE: the per-flow packet and byte counts of the table and the translator's own drop
@@ -24,13 +24,13 @@ internal sealed class PumpSet : IDisposable
     private readonly List<PumpCounters> _fromPod = [];
 
     /// <summary>
-    /// Builds a processor and a thread per queue and direction. <paramref name="vmQueues"/>
+    /// Builds a thread per queue pair and a processor per queue and direction. <paramref name="vmQueues"/>
     /// and <paramref name="podQueues"/> must have the same count and stay open until
     /// <see cref="Stop"/> returns.
     /// </summary>
     public PumpSet(
         DatapathContext context, IReadOnlyList<TapPort> vmQueues, IReadOnlyList<TapPort> podQueues,
-        ILogger logger)
+        TimeSpan busyPoll, ILogger logger)
     {
         if (vmQueues.Count != podQueues.Count || vmQueues.Count == 0)
         {
@@ -46,9 +46,8 @@ internal sealed class PumpSet : IDisposable
             _fromVm.Add(fromVm.Counters);
             _fromPod.Add(fromPod.Counters);
             _threads.Add(new PumpThread(
-                $"masqd-from-vm-{i}", vmQueues[i], fromVm.Process, context.BufferLength, logger));
-            _threads.Add(new PumpThread(
-                $"masqd-from-pod-{i}", podQueues[i], fromPod.Process, context.BufferLength, logger));
+                $"masqd-pump-{i}", (vmQueues[i], fromVm.Process), (podQueues[i], fromPod.Process),
+                context.BufferLength, busyPoll, logger));
         }
     }
 

@@ -31,6 +31,7 @@ public class CommandLineTests
         Environment.SetEnvironmentVariable("MASQD_PORTS", null);
         Environment.SetEnvironmentVariable("MASQD_VM_NETWORK", null);
         Environment.SetEnvironmentVariable("MASQD_OFFLOAD", null);
+        Environment.SetEnvironmentVariable("MASQD_BUSY_POLL", null);
     }
 
     [Test]
@@ -51,6 +52,7 @@ public class CommandLineTests
         Assert.That(options.IsPodPort(8080), Is.False);
         Assert.That(options.Offload, Is.True);
         Assert.That(options.Queues, Is.EqualTo(1));
+        Assert.That(options.BusyPollMicroseconds, Is.EqualTo(50));
     }
 
     [TestCase(new[] { "--offload", "false" }, false)]
@@ -84,6 +86,28 @@ public class CommandLineTests
 
         Assert.That(code, Is.Zero);
         Assert.That(handlers.Options!.Queues, Is.EqualTo(Environment.ProcessorCount));
+    }
+
+    [TestCase("0", 0)]
+    [TestCase("200", 200)]
+    [TestCase("10000", 10000)]
+    public void Run_ParsesBusyPoll(string value, int expected)
+    {
+        (int code, RecordingHandlers handlers, _) = Invoke("run", "--busy-poll", value);
+
+        Assert.That(code, Is.Zero);
+        Assert.That(handlers.Options!.BusyPollMicroseconds, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Run_ReadsBusyPollFromEnvironment()
+    {
+        Environment.SetEnvironmentVariable("MASQD_BUSY_POLL", "0");
+
+        (int code, RecordingHandlers handlers, _) = Invoke("run");
+
+        Assert.That(code, Is.Zero);
+        Assert.That(handlers.Options!.BusyPollMicroseconds, Is.Zero);
     }
 
     [Test]
@@ -138,6 +162,9 @@ public class CommandLineTests
     [TestCase("--offload", "maybe", "maybe")]
     [TestCase("--queues", "0", "--queues")]
     [TestCase("--queues", "100000", "--queues")]
+    [TestCase("--busy-poll", "-1", "--busy-poll")]
+    [TestCase("--busy-poll", "10001", "--busy-poll")]
+    [TestCase("--busy-poll", "50us", "--busy-poll")]
     [TestCase("--no-such-flag", "1", "--no-such-flag")]
     public void Run_BadValueExitsWithTwo(string flag, string value, string named)
     {

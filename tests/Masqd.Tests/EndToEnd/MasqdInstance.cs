@@ -28,13 +28,19 @@ internal sealed record MasqdRunOptions
     /// offload on both taps.</summary>
     public bool Offload { get; init; } = true;
 
-    /// <summary>Value of --queues: queue pairs served, each by its own pumps.</summary>
+    /// <summary>Value of --queues: queue pairs served, each by a pump of its own.</summary>
     public int Queues { get; init; } = 1;
+
+    /// <summary>Value of --busy-poll in microseconds: 0 makes each pump sleep as soon as
+    /// its taps are empty.</summary>
+    public int BusyPollMicroseconds { get; init; } = 50;
 
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
-    /// <summary>Returns a short description for test output, such as "offload on, 2 queues".</summary>
-    public string DescribeDatapath() => $"offload {(Offload ? "on" : "off")}, {Queues} queue(s)";
+    /// <summary>Returns a short description for test output, such as
+    /// "offload on, 2 queue(s), busy poll 50 us".</summary>
+    public string DescribeDatapath() =>
+        $"offload {(Offload ? "on" : "off")}, {Queues} queue(s), busy poll {BusyPollMicroseconds} us";
 
     /// <summary>Program to run in place of the built masqd, for the harness self-tests.</summary>
     public string? Executable { get; init; }
@@ -220,7 +226,8 @@ internal sealed class MasqdInstance : IDisposable
         List<string> arguments = [.. TapArguments(),
             "--resolv-conf", ResolvConfFile, "--hostname", Options.HostName,
             "--ready-file", ReadyFile, "--stats-file", StatsFile, "--log-level", "debug",
-            "--offload", Options.Offload ? "true" : "false", "--queues", $"{Options.Queues}"];
+            "--offload", Options.Offload ? "true" : "false", "--queues", $"{Options.Queues}",
+            "--busy-poll", $"{Options.BusyPollMicroseconds}"];
 
         if (Options.Ports is not null)
         {

@@ -5,15 +5,16 @@ namespace Masqd.Tests.EndToEnd;
 /// outbound leaves from the pod address, inbound to the pod address reaches the VM with
 /// the client's address kept, and the pod's own sockets keep working. The same cases run
 /// with masqd as root doing its own setup and as uid 65534 with no capabilities, with
-/// offloads on and off, and with one queue and two (where the machine has two cores).
+/// offloads on and off, with one queue and two (where the machine has two cores), and with
+/// pumps that busy-poll and pumps that sleep as soon as their taps are empty.
 /// </summary>
-[TestFixture(MasqdMode.RootWithSetup, true, 1)]
-[TestFixture(MasqdMode.Unprivileged, true, 2)]
-[TestFixture(MasqdMode.RootWithSetup, false, 2)]
-[TestFixture(MasqdMode.Unprivileged, false, 1)]
+[TestFixture(MasqdMode.RootWithSetup, true, 1, 50)]
+[TestFixture(MasqdMode.Unprivileged, true, 2, 0)]
+[TestFixture(MasqdMode.RootWithSetup, false, 2, 50)]
+[TestFixture(MasqdMode.Unprivileged, false, 1, 0)]
 [Category("EndToEnd")]
 [NonParallelizable]
-public class MasqdTrafficTests(MasqdMode mode, bool offload, int queues)
+public class MasqdTrafficTests(MasqdMode mode, bool offload, int queues, int busyPollMicroseconds)
 {
     private const int ClusterPeerPort = 9000;
     private const int InboundUdpPort = 5353;
@@ -39,6 +40,7 @@ public class MasqdTrafficTests(MasqdMode mode, bool offload, int queues)
         {
             Offload = offload,
             Queues = Math.Min(queues, Environment.ProcessorCount),
+            BusyPollMicroseconds = busyPollMicroseconds,
         });
         _lease = _deployment.AcquireLease(DhcpClientKind.Udhcpc);
 
