@@ -37,6 +37,7 @@ internal static class NetlinkAbi
     public const ushort IFLA_IFNAME = 3;
     public const ushort IFLA_MTU = 4;
     public const ushort IFLA_MASTER = 10;
+    public const ushort IFLA_TXQLEN = 13;
     public const ushort IFLA_NET_NS_FD = 28;
 
     public const ushort IFA_ADDRESS = 1;

@@ -25,6 +25,15 @@ internal sealed partial class Rtnetlink
         Execute(request.Complete(), $"Setting MTU {mtu} on link {linkIndex}");
     }
 
+    /// <summary>Sets how many frames the link's transmit queue holds; for a tap, the ring of
+    /// frames waiting for its reader.</summary>
+    public void SetTransmitQueueLength(int linkIndex, int frames)
+    {
+        NetlinkMessageWriter request = StartLinkChange(linkIndex, flags: 0, change: 0);
+        request.AppendAttribute(IFLA_TXQLEN, (uint)frames);
+        Execute(request.Complete(), $"Setting the transmit queue length {frames} on link {linkIndex}");
+    }
+
     /// <summary>Sets or clears IFF_UP, leaving the other flags as they are.</summary>
     public void SetUp(int linkIndex, bool up)
     {

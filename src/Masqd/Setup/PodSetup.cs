@@ -61,6 +61,13 @@ internal static partial class PodSetup
         Step("Restoring net.ipv4.ip_local_port_range", () => PortRangeState.Restore(options));
     }
 
+    /// <summary>
+    /// Frames each tap queue holds for masqd. The kernel drops what arrives while the ring
+    /// is full, so it must cover the time the pump thread may be descheduled: 4096 frames of
+    /// 64 bytes last 16 ms at 250,000 frames/s, where the default of 1000 lasts 4 ms.
+    /// </summary>
+    public const int TapQueueLength = 4096;
+
     private static void CreateTap(Rtnetlink netlink, string name, SetupOptions options, int mtu)
     {
         Step($"Creating tap {name} owned by {options.User}:{options.Group}",
@@ -74,6 +81,8 @@ internal static partial class PodSetup
             Step($"Disabling IPv6 on {name}", () => Sysctl.Write(disableIpv6, "1"));
 
         Step($"Setting MTU {mtu} on {name}", () => netlink.SetMtu(index, mtu));
+        Step($"Setting the transmit queue length {TapQueueLength} on {name}",
+            () => netlink.SetTransmitQueueLength(index, TapQueueLength));
         Step($"Setting {name} up", () => netlink.SetUp(index, up: true));
     }
 

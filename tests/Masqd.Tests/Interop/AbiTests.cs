@@ -103,6 +103,7 @@ public class AbiTests
         (nameof(RTM_GETNEIGH), RTM_GETNEIGH),
         (nameof(IFLA_ADDRESS), IFLA_ADDRESS), (nameof(IFLA_IFNAME), IFLA_IFNAME),
         (nameof(IFLA_MTU), IFLA_MTU), (nameof(IFLA_MASTER), IFLA_MASTER),
+        (nameof(IFLA_TXQLEN), IFLA_TXQLEN),
         (nameof(IFLA_NET_NS_FD), IFLA_NET_NS_FD),
         (nameof(IFA_ADDRESS), IFA_ADDRESS), (nameof(IFA_LOCAL), IFA_LOCAL),
         (nameof(RTA_DST), RTA_DST), (nameof(RTA_OIF), RTA_OIF),

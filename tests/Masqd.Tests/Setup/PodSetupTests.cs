@@ -31,6 +31,16 @@ public class PodSetupTests
 
     [TestCase("masq-vm")]
     [TestCase("masq-pod")]
+    public void TapHasLongTransmitQueue(string tap)
+    {
+        _topology.Apply();
+
+        string link = _topology.Pod.Ip($"link show {tap}");
+        Assert.That(link, Does.Contain($"qlen {PodSetup.TapQueueLength}"));
+    }
+
+    [TestCase("masq-vm")]
+    [TestCase("masq-pod")]
     public void TapHasIpv6Disabled(string tap)
     {
         _topology.Apply();
