@@ -25,8 +25,8 @@ internal sealed partial class Rtnetlink
         Execute(request.Complete(), $"Setting MTU {mtu} on link {linkIndex}");
     }
 
-    /// <summary>Sets how many frames the link's transmit queue holds; for a tap, the ring of
-    /// frames waiting for its reader.</summary>
+    /// <summary>Sets how many frames the link's transmit queue holds. For a tap, this is
+    /// the ring of frames waiting for its reader.</summary>
     public void SetTransmitQueueLength(int linkIndex, int frames)
     {
         NetlinkMessageWriter request = StartLinkChange(linkIndex, flags: 0, change: 0);

@@ -63,8 +63,8 @@ internal static partial class PodSetup
 
     /// <summary>
     /// Frames each tap queue holds for masqd. The kernel drops what arrives while the ring
-    /// is full, so it must cover the time the pump thread may be descheduled: 4096 frames of
-    /// 64 bytes last 16 ms at 250,000 frames/s, where the default of 1000 lasts 4 ms.
+    /// is full, so the ring must last as long as the pump thread may wait for a core.
+    /// At 250,000 frames/s, 4096 frames last 16 ms and the default of 1000 lasts 4 ms.
     /// </summary>
     public const int TapQueueLength = 4096;
 
