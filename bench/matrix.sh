@@ -95,16 +95,6 @@ install_tools() {
     install_missing "${packages[@]}"
 }
 
-build_masqd() {
-    if [ -n "${MASQD_BIN:-}" ]; then
-        return 0
-    fi
-    log "building masqd (Release)"
-    timeout 600 dotnet build -c Release src/Masqd -nologo -v quiet >"$OUTPUT/logs/build.log" 2>&1 ||
-        { log "build failed; see $OUTPUT/logs/build.log"; exit 1; }
-    MASQD_BIN=$REPOSITORY/src/Masqd/bin/Release/net10.0/masqd
-}
-
 describe_machine() {
     {
         echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -137,3 +137,14 @@ install_missing() {
     timeout 300 apt-get update -qq
     timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# Builds masqd in Release, logging to $OUTPUT/logs, unless MASQD_BIN names a binary.
+build_masqd() {
+    if [ -n "${MASQD_BIN:-}" ]; then
+        return 0
+    fi
+    log "building masqd (Release)"
+    timeout 600 dotnet build -c Release src/Masqd -nologo -v quiet >"$OUTPUT/logs/build.log" 2>&1 ||
+        { log "build failed; see $OUTPUT/logs/build.log"; exit 1; }
+    MASQD_BIN=$REPOSITORY/src/Masqd/bin/Release/net10.0/masqd
+}
