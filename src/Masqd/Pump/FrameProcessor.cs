@@ -5,8 +5,8 @@ namespace Masqd.Pump;
 /// <summary>
 /// What both directions of a pump do with a frame before their own rules: count it, split
 /// off the virtio-net header, check the Ethernet and IPv4 headers, and hand ARP and IPv4 to
-/// the direction. Each pump thread has its own processor, so the buffers and counters here
-/// are that thread's alone.
+/// the direction. Each pump thread has its own processor for each direction, so the buffers
+/// and counters here are that thread's alone.
 /// </summary>
 internal abstract class FrameProcessor
 {
