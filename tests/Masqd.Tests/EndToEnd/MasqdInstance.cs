@@ -98,6 +98,10 @@ internal sealed class MasqdInstance : IDisposable
     public string TunDevice => Path.Combine(Folder, "tun");
 
     /// <summary>Output so far, for failure messages.</summary>
+    /// <summary>The PID of the running masqd (ip netns exec and setpriv replace themselves
+    /// with it).</summary>
+    public int ProcessId => _process?.Pid ?? throw new InvalidOperationException("masqd has not started.");
+
     public string Output => _process is null ? "" : $"stdout: {_process.Stdout}\nstderr: {_process.Stderr}";
 
     /// <summary>Starts masqd and returns once it is ready and masq-vm is up in the vm namespace.</summary>
