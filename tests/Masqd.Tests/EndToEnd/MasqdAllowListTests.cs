@@ -3,11 +3,13 @@ namespace Masqd.Tests.EndToEnd;
 /// <summary>
 /// With <c>--ports 8080/tcp</c>, only that port reaches the VM. A connection to another
 /// port gets the reset that the pod would have sent, from masqd, and never reaches the VM.
+/// The cases run with offloads on and off.
 /// </summary>
-[TestFixture]
+[TestFixture(true)]
+[TestFixture(false)]
 [Category("EndToEnd")]
 [NonParallelizable]
-public class MasqdAllowListTests
+public class MasqdAllowListTests(bool offload)
 {
     private const int ListedPort = 8080;
     private const int UnlistedPort = 8081;
@@ -22,7 +24,7 @@ public class MasqdAllowListTests
     public void StartMasqdWithAllowList()
     {
         EndToEndRequirements.Check();
-        var options = new MasqdRunOptions { Ports = $"{ListedPort}/tcp" };
+        var options = new MasqdRunOptions { Ports = $"{ListedPort}/tcp", Offload = offload };
         _deployment = MasqdDeployment.Start(MasqdMode.RootWithSetup, options: options);
         _deployment.AcquireLease(DhcpClientKind.Udhcpc);
         _listedServer = _deployment.StartVmServer("tcp", ListedPort);

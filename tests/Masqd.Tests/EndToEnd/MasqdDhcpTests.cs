@@ -2,12 +2,14 @@ namespace Masqd.Tests.EndToEnd;
 
 /// <summary>
 /// Real DHCP clients in the vm namespace get their whole configuration from masqd: the
-/// VM address and gateway, the pod's name servers and search list, the pod MTU.
+/// VM address and gateway, the pod's name servers and search list, the pod MTU. Every case
+/// runs with offloads on and off.
 /// </summary>
-[TestFixture]
+[TestFixture(true)]
+[TestFixture(false)]
 [Category("EndToEnd")]
 [NonParallelizable]
-public class MasqdDhcpTests
+public class MasqdDhcpTests(bool offload)
 {
     [TestCase(DhcpClientKind.Udhcpc, 1500)]
     [TestCase(DhcpClientKind.Udhcpc, 9000)]
@@ -15,7 +17,7 @@ public class MasqdDhcpTests
     [TestCase(DhcpClientKind.Dhclient, 9000)]
     public void ClientGetsPodSettings(DhcpClientKind kind, int podMtu)
     {
-        using var deployment = MasqdDeployment.Start(MasqdMode.RootWithSetup, podMtu);
+        using var deployment = Start(podMtu);
 
         var lease = deployment.AcquireLease(kind);
 
@@ -29,7 +31,7 @@ public class MasqdDhcpTests
     [TestCase(9000)]
     public void FullSizePingReachesCluster(int podMtu)
     {
-        using var deployment = MasqdDeployment.Start(MasqdMode.RootWithSetup, podMtu);
+        using var deployment = Start(podMtu);
         deployment.AcquireLease(DhcpClientKind.Udhcpc);
         var payload = podMtu - 28;
 
@@ -37,4 +39,7 @@ public class MasqdDhcpTests
 
         Assert.That(ping.ExitCode, Is.Zero, $"{ping.Describe()}\n{deployment.Masqd.Output}");
     }
+
+    private MasqdDeployment Start(int podMtu) =>
+        MasqdDeployment.Start(MasqdMode.RootWithSetup, podMtu, new MasqdRunOptions { Offload = offload });
 }

@@ -3,11 +3,14 @@ namespace Masqd.Tests.EndToEnd;
 /// <summary>
 /// Malformed frames written into masq-vm from the vm namespace through a raw AF_PACKET
 /// socket. masqd must drop each kind under its own counter, log each reason at most once
-/// a minute instead of once a frame, and keep serving the VM afterwards.
+/// a minute instead of once a frame, and keep serving the VM afterwards. The cases run with
+/// offloads on and off.
 /// </summary>
+[TestFixture(true)]
+[TestFixture(false)]
 [Category("EndToEnd")]
 [NonParallelizable]
-public class MasqdHostileFrameTests
+public class MasqdHostileFrameTests(bool offload)
 {
     private const int FramesPerCase = 200;
     private static readonly TimeSpan CounterTimeout = TimeSpan.FromSeconds(5);
@@ -79,7 +82,8 @@ public class MasqdHostileFrameTests
     public void StartMasqdAndVm()
     {
         EndToEndRequirements.Check();
-        _deployment = MasqdDeployment.Start(MasqdMode.RootWithSetup);
+        _deployment = MasqdDeployment.Start(
+            MasqdMode.RootWithSetup, options: new MasqdRunOptions { Offload = offload });
         _deployment.AcquireLease(DhcpClientKind.Udhcpc);
         _vmMac = _deployment.Vm.Run("cat", $"/sys/class/net/{_deployment.VmInterface}/address")
             .EnsureSuccess().Stdout.Trim();

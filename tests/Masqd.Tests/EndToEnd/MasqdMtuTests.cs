@@ -4,11 +4,13 @@ namespace Masqd.Tests.EndToEnd;
 /// A guest that ignores the MTU it was given still gets a working network: a packet larger
 /// than the pod MTU with Don't Fragment set is answered with ICMP fragmentation needed
 /// carrying the pod MTU, and TCP works because masqd clamps the MSS of the guest's SYNs.
+/// The cases run with offloads on and off.
 /// </summary>
-[TestFixture]
+[TestFixture(true)]
+[TestFixture(false)]
 [Category("EndToEnd")]
 [NonParallelizable]
-public class MasqdMtuTests
+public class MasqdMtuTests(bool offload)
 {
     private const int PodMtu = 1500;
     private const int GuestMtu = 9000;
@@ -21,7 +23,8 @@ public class MasqdMtuTests
     public void StartWithGuestIgnoringMtu()
     {
         EndToEndRequirements.Check();
-        _deployment = MasqdDeployment.Start(MasqdMode.RootWithSetup, podMtu: PodMtu);
+        _deployment = MasqdDeployment.Start(
+            MasqdMode.RootWithSetup, PodMtu, new MasqdRunOptions { Offload = offload });
         _deployment.AcquireLease(DhcpClientKind.Udhcpc);
         _deployment.Vm.Ip("link", "set", "dev", _deployment.VmInterface, "mtu", GuestMtu.ToString());
     }
