@@ -49,8 +49,8 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         MoveVmTapToNamespace(netlink);
         ResolveDefaultGateway(podTap, pod, context.NextHops);
 
-        using var pumps = new PumpSet(
-            context, vmQueues.Ports, podQueues.Ports, TimeSpan.FromMicroseconds(options.BusyPollMicroseconds), logger);
+        TimeSpan busyPoll = TimeSpan.FromMicroseconds(options.BusyPollMicroseconds);
+        using var pumps = new PumpSet(context, vmQueues.Ports, podQueues.Ports, busyPoll, logger);
         pumps.Start();
 
         LogServing(pod, resolv);

@@ -9,9 +9,10 @@ namespace Masqd.Pump;
 /// other. The kernel picks a queue by flow hash, so the packets of one flow and direction
 /// usually meet one thread.
 /// <para>
-/// Each thread has a processor per direction, with its own buffers and counters. The processors share the
-/// connection table (lock-free lookups, locked inserts), the next hops (immutable
-/// snapshots), the VM's MAC (atomic) and the DHCP server (locked, because DHCP is rare).
+/// Each thread has a processor per direction, with its own buffers and counters. The
+/// processors share the connection table (lock-free lookups, locked inserts), the next hops
+/// (immutable snapshots), the VM's MAC (atomic) and the DHCP server (locked, because DHCP
+/// is rare).
 /// NOTE: the per-flow packet and byte counts of the table and the translator's own drop
 /// counts take plain increments, so with several queues some increments can be lost. The
 /// flow listing and tests read them; translation and the stats file do not depend on them.
@@ -24,9 +25,9 @@ internal sealed class PumpSet : IDisposable
     private readonly List<PumpCounters> _fromPod = [];
 
     /// <summary>
-    /// Builds a thread per queue pair and a processor per queue and direction. <paramref name="vmQueues"/>
-    /// and <paramref name="podQueues"/> must have the same count and stay open until
-    /// <see cref="Stop"/> returns.
+    /// Builds a thread per queue pair and a processor per queue and direction.
+    /// <paramref name="vmQueues"/> and <paramref name="podQueues"/> must have the same count
+    /// and stay open until <see cref="Stop"/> returns.
     /// </summary>
     public PumpSet(
         DatapathContext context, IReadOnlyList<TapPort> vmQueues, IReadOnlyList<TapPort> podQueues,

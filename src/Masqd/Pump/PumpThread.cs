@@ -14,9 +14,9 @@ namespace Masqd.Pump;
 /// One thread serves both sides so that a request and its reply meet the same thread. While
 /// that thread is busy polling, a frame the kernel queues on either tap needs no wake-up.
 /// Waking a sleeping thread costs a few microseconds (an inter-processor interrupt and a
-/// context switch), which would otherwise be paid at every crossing. The poll timeout lets <see cref="Stop"/> take
-/// effect within <see cref="PollTimeoutMilliseconds"/>. The frame buffer is allocated once
-/// and pinned; the loop allocates nothing.
+/// context switch), which would otherwise be paid at every crossing. The poll timeout lets
+/// <see cref="Stop"/> take effect within <see cref="PollTimeoutMilliseconds"/>. The frame
+/// buffer is allocated once and pinned, and the loop allocates nothing.
 /// </para>
 /// </summary>
 internal sealed class PumpThread : IDisposable
