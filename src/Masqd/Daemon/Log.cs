@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(108, LogLevel.Warning, "could not remove the VM tap {VmTap} from network namespace {Namespace}: {Error}; remove it before the next start")]
     public static partial void VmTapNotRemoved(ILogger logger, string vmTap, string @namespace, string error);
 
+    [LoggerMessage(109, LogLevel.Warning, "could not remove the ready file {Path}: {Error}; it no longer means masqd serves")]
+    public static partial void ReadyFileNotRemoved(ILogger logger, string path, string error);
+
     [LoggerMessage(200, LogLevel.Information, "DHCP lease of {VmAddress} given to {Mac}; frames from other MACs are dropped from now on")]
     public static partial void LeaseOwner(ILogger logger, string vmAddress, string mac);
 
@@ -48,4 +51,7 @@ internal static partial class Log
 
     [LoggerMessage(302, LogLevel.Warning, "writing the stats file {Path} failed: {Error}")]
     public static partial void StatsFileFailed(ILogger logger, string path, string error);
+
+    [LoggerMessage(303, LogLevel.Critical, "pump {Pump} stopped: {Reason}; masqd exits, and the VM has no network until it is restarted")]
+    public static partial void PumpFailed(ILogger logger, string pump, string reason);
 }

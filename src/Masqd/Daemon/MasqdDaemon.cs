@@ -25,6 +25,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
     private readonly ManualResetEventSlim _stop = new();
     private string _stopSignal = "";
+    private volatile string? _pumpFailure;
     private DateTime _statsFailureLogged;
 
     public int Run()
@@ -50,7 +51,8 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         ResolveDefaultGateway(podTap, pod, context.NextHops);
 
         TimeSpan busyPoll = TimeSpan.FromMicroseconds(options.BusyPollMicroseconds);
-        using var pumps = new PumpSet(context, vmQueues.Ports, podQueues.Ports, busyPoll, logger);
+        using var pumps = new PumpSet(
+            context, vmQueues.Ports, podQueues.Ports, busyPoll, OnPumpFailure, logger);
         pumps.Start();
 
         LogServing(pod, resolv);
@@ -60,11 +62,12 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         ControlLoop(netlink, podTap, pod, context, totals);
 
         pumps.Stop();
+        RemoveReadyFile();
         RemoveVmTapFromNamespace();
         string counters = totals.Render(context);
         WriteStats(counters);
         Log.Stopped(logger, NonZeroCounters(counters));
-        return 0;
+        return _pumpFailure is null ? 0 : 1;
     }
 
     /// <summary>The open queues of one tap, closed together.</summary>
@@ -93,6 +96,14 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
     private static string NonZeroCounters(string counters) => string.Join(", ",
         counters.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.EndsWith(" 0")));
+
+    /// <summary>Stops the daemon when a pump cannot go on; the pump has logged why.</summary>
+    private void OnPumpFailure(string reason)
+    {
+        _pumpFailure = reason;
+        _stopSignal = "a pump failure";
+        _stop.Set();
+    }
 
     private void OnSignal(PosixSignalContext signal)
     {
@@ -331,6 +342,21 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
             logger, addresses.Vm.ToString(), addresses.PrefixLength, addresses.Gateway.ToString(),
             pod.Address.ToString(), pod.Name, pod.Mtu, options.Ports.ToString(),
             string.Join(' ', resolv.NameServers), string.Join(' ', resolv.SearchDomains));
+    }
+
+    /// <summary>Removes the ready file once the pumps have stopped, so that a stopped masqd
+    /// does not look ready. A file that is already gone is fine.</summary>
+    private void RemoveReadyFile()
+    {
+        try
+        {
+            if (options.ReadyFile is not null)
+                File.Delete(options.ReadyFile);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Log.ReadyFileNotRemoved(logger, options.ReadyFile!, exception.Message);
+        }
     }
 
     private void WriteReadyFile()

@@ -27,11 +27,12 @@ internal sealed class PumpSet : IDisposable
     /// <summary>
     /// Builds a thread per queue pair and a processor per queue and direction.
     /// <paramref name="vmQueues"/> and <paramref name="podQueues"/> must have the same count
-    /// and stay open until <see cref="Stop"/> returns.
+    /// and stay open until <see cref="Stop"/> returns. A pump that ends on its own calls
+    /// <paramref name="onFailure"/> with the reason.
     /// </summary>
     public PumpSet(
         DatapathContext context, IReadOnlyList<TapPort> vmQueues, IReadOnlyList<TapPort> podQueues,
-        TimeSpan busyPoll, ILogger logger)
+        TimeSpan busyPoll, Action<string> onFailure, ILogger logger)
     {
         if (vmQueues.Count != podQueues.Count || vmQueues.Count == 0)
         {
@@ -48,7 +49,7 @@ internal sealed class PumpSet : IDisposable
             _fromPod.Add(fromPod.Counters);
             _threads.Add(new PumpThread(
                 $"masqd-pump-{i}", (vmQueues[i], fromVm.Process), (podQueues[i], fromPod.Process),
-                context.BufferLength, busyPoll, logger));
+                context.BufferLength, busyPoll, onFailure, logger));
         }
     }
 

@@ -18,6 +18,11 @@ namespace Masqd.Pump;
 /// <see cref="Stop"/> take effect within <see cref="PollTimeoutMilliseconds"/>. The frame
 /// buffer is allocated once and pinned, and the loop allocates nothing.
 /// </para>
+/// <para>
+/// A pump that cannot go on (a tap deleted under it, or an exception) logs why, calls its
+/// failure handler and ends, so that the daemon can stop and tear down instead of serving
+/// half a datapath.
+/// </para>
 /// </summary>
 internal sealed class PumpThread : IDisposable
 {
@@ -30,6 +35,8 @@ internal sealed class PumpThread : IDisposable
     private readonly Side _pod;
     private readonly byte[] _frame;
     private readonly long _busyPollTicks;
+    private readonly Action<string> _onFailure;
+    private readonly ILogger _logger;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
@@ -37,10 +44,14 @@ internal sealed class PumpThread : IDisposable
 
     /// <param name="busyPoll">How long to keep reading empty queues before sleeping. Zero
     /// sleeps at once.</param>
+    /// <param name="onFailure">Called once, on the pump's thread, with the reason when the
+    /// pump ends on its own.</param>
     public PumpThread(
         string name, (TapPort Port, FrameHandler Process) vm, (TapPort Port, FrameHandler Process) pod,
-        int maxFrameLength, TimeSpan busyPoll, ILogger logger)
+        int maxFrameLength, TimeSpan busyPoll, Action<string> onFailure, ILogger logger)
     {
+        _onFailure = onFailure;
+        _logger = logger;
         _vm = new Side(vm.Port, vm.Process, logger);
         _pod = new Side(pod.Port, pod.Process, logger);
         _frame = GC.AllocateArray<byte>(maxFrameLength, pinned: true);
@@ -67,10 +78,30 @@ internal sealed class PumpThread : IDisposable
 
     private void Loop()
     {
+        try
+        {
+            Serve();
+        }
+        catch (Exception e)
+        {
+            // Only a bug or a failing poll(2) gets here. Left alone, the exception would end
+            // the process without the teardown of what setup made.
+            Fail($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private void Serve()
+    {
         long lastFrame = 0;
         while (!_stopping)
         {
             int frames = _vm.Drain(_frame) + _pod.Drain(_frame);
+            if ((_vm.Failure ?? _pod.Failure) is string failure)
+            {
+                Fail(failure);
+                return;
+            }
+
             long now = Stopwatch.GetTimestamp();
             if (frames > 0)
             {
@@ -90,6 +121,12 @@ internal sealed class PumpThread : IDisposable
         }
     }
 
+    private void Fail(string reason)
+    {
+        Log.PumpFailed(_logger, _thread.Name!, reason);
+        _onFailure(reason);
+    }
+
     /// <summary>One tap queue and what handles its frames.</summary>
     private sealed class Side(TapPort port, FrameHandler process, ILogger logger)
     {
@@ -99,6 +136,9 @@ internal sealed class PumpThread : IDisposable
         private int _errorsInRow;
 
         public TapPort Port { get; } = port;
+
+        /// <summary>Why this side cannot be read any more, or null while it can.</summary>
+        public string? Failure { get; private set; }
 
         /// <summary>Reads and handles up to <see cref="FramesPerTurn"/> frames and returns
         /// how many it read.</summary>
@@ -127,16 +167,23 @@ internal sealed class PumpThread : IDisposable
             return frames;
         }
 
-        // A tap read fails only in unusual states, such as EIO while the device is being
-        // removed or EBADFD after detaching. The first few failures in a row are logged,
-        // then the pump waits between retries.
+        // A tap read fails only in unusual states. EBADFD means the queue no longer has a
+        // device (the tap was deleted), which no retry mends. Of other failures, such as EIO
+        // while the device is being removed, the first few in a row are logged, then the
+        // pump waits between retries.
         private void ReportReadError(int errno)
         {
+            string error = System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno);
+            if (errno == Tmds.Linux.LibC.EBADFD)
+            {
+                Failure = $"the tap {Port.Name} is gone ({error})";
+                return;
+            }
+
             _errorsInRow++;
             if (_errorsInRow <= LoggedErrorsBeforeBackoff)
             {
-                Log.TapReadFailed(
-                    logger, Port.Name, System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno));
+                Log.TapReadFailed(logger, Port.Name, error);
                 return;
             }
 

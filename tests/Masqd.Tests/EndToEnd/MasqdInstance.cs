@@ -175,6 +175,25 @@ internal sealed class MasqdInstance : IDisposable
         return _exit;
     }
 
+    /// <summary>Waits for masqd to exit on its own, up to <paramref name="timeout"/>, and
+    /// ends it with SIGTERM after that. The caller asserts on the result.</summary>
+    public MasqdExit WaitForExit(TimeSpan timeout)
+    {
+        if (_exit is not null || _process is null)
+        {
+            return _exit ?? new MasqdExit(-1, TimeSpan.Zero);
+        }
+
+        var clock = Stopwatch.StartNew();
+        if (!_process.WaitForExit(timeout))
+        {
+            return Stop() with { ExitCode = -1 };
+        }
+
+        _exit = new MasqdExit(_process.ExitCode, clock.Elapsed);
+        return _exit;
+    }
+
     /// <summary>Runs <c>masqd teardown</c> as root in the pod namespace.</summary>
     public CommandResult Teardown()
     {

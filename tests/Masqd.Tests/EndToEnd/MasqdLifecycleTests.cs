@@ -26,6 +26,21 @@ public class MasqdLifecycleTests(MasqdMode mode)
         Assert.That(exit.ExitCode, Is.Zero, masqd.Output);
         Assert.That(exit.Elapsed, Is.LessThan(StopDeadline), masqd.Output);
         Assert.That(File.Exists(masqd.StatsFile), Is.True, "no stats file written at exit");
+        Assert.That(File.Exists(masqd.ReadyFile), Is.False, "the ready file outlived masqd");
+    }
+
+    [Test]
+    public void DeletedTapStopsWithError()
+    {
+        using var deployment = MasqdDeployment.Start(mode);
+        var masqd = deployment.Masqd;
+
+        deployment.Vm.Ip("link", "del", MasqdInstance.VmTap);
+        var exit = masqd.WaitForExit(TimeSpan.FromSeconds(5));
+
+        Assert.That(exit.ExitCode, Is.EqualTo(1), masqd.Output);
+        Assert.That(masqd.Output, Does.Contain($"the tap {MasqdInstance.VmTap} is gone"));
+        Assert.That(File.Exists(masqd.ReadyFile), Is.False, "the ready file outlived masqd");
     }
 
     [Test]
