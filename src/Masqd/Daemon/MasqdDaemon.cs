@@ -35,6 +35,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
         using Rtnetlink netlink = Rtnetlink.Open();
         PodInterface pod = PodInterface.Read(netlink, options.PodInterface);
+        RequireSeparateNetworks(pod);
         if (pod.DefaultGateway is null)
         {
             Log.NoDefaultRoute(logger, pod.Name);
@@ -96,6 +97,21 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
 
     private static string NonZeroCounters(string counters) => string.Join(", ",
         counters.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.EndsWith(" 0")));
+
+    /// <summary>
+    /// Rejects a VM network that shares addresses with the pod's own network: the gateway
+    /// masqd plays would hide pod neighbours, or the pod's router itself, from the VM.
+    /// </summary>
+    private void RequireSeparateNetworks(PodInterface pod)
+    {
+        GatewayAddresses vm = options.VmNetwork;
+        if (vm.Overlaps(pod.Address, pod.PrefixLength))
+        {
+            throw new StartupException(
+                $"the VM network {vm.Network}/{vm.PrefixLength} overlaps the pod network of " +
+                $"{pod.Name} ({pod.Address}/{pod.PrefixLength}); choose another --vm-network");
+        }
+    }
 
     /// <summary>Stops the daemon when a pump cannot go on; the pump has logged why.</summary>
     private void OnPumpFailure(string reason)

@@ -20,6 +20,16 @@ internal sealed record GatewayAddresses(
     public bool Contains(Ipv4Address address) =>
         (address.Value & SubnetMask.Value) == Network.Value;
 
+    /// <summary>Returns whether this network shares any address with the network of
+    /// <paramref name="address"/>/<paramref name="prefixLength"/>. Two networks overlap when
+    /// their addresses agree on the bits of the shorter prefix.</summary>
+    public bool Overlaps(Ipv4Address address, int prefixLength)
+    {
+        int shorter = Math.Min(PrefixLength, prefixLength);
+        uint mask = shorter == 0 ? 0 : uint.MaxValue << (32 - shorter);
+        return (address.Value & mask) == (Network.Value & mask);
+    }
+
     /// <summary>Builds the addresses of a network such as 10.0.2.0/24; the prefix must leave
     /// room for the network, gateway, VM and broadcast addresses (at most /30).</summary>
     public static GatewayAddresses FromNetwork(Ipv4Address network, int prefixLength)

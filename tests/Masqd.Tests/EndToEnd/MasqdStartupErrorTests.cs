@@ -47,6 +47,16 @@ public class MasqdStartupErrorTests
     }
 
     [Test]
+    public void VmNetworkOverlappingPodIsRejected()
+    {
+        var run = Topology.Pod.Run([.. _masqd, "run", "--vm-network", "10.244.0.0/16"]);
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.Describe());
+        Assert.That(run.Stderr, Does.Contain("overlaps the pod network"), run.Describe());
+        Assert.That(run.Stderr, Does.Contain("--vm-network"), run.Describe());
+    }
+
+    [Test]
     public void MissingPodInterfaceIsNamed()
     {
         var run = Topology.Pod.Run([.. _masqd, "run", "--pod-interface", "net9"]);

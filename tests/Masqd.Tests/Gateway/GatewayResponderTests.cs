@@ -95,6 +95,20 @@ public class GatewayResponderTests
         Assert.That(Addresses.Contains(Ipv4Address.Parse("10.0.3.2")), Is.False);
     }
 
+    [TestCase("10.0.2.5", 24, true)]
+    [TestCase("10.0.2.200", 30, true)]
+    [TestCase("10.0.0.1", 16, true)]
+    [TestCase("10.0.0.1", 8, true)]
+    [TestCase("10.0.3.5", 24, false)]
+    [TestCase("10.244.0.5", 24, false)]
+    [TestCase("10.0.1.255", 24, false)]
+    public void GatewayAddresses_OverlapsSharedAddresses(string address, int prefixLength, bool expected)
+    {
+        bool overlaps = Addresses.Overlaps(Ipv4Address.Parse(address), prefixLength);
+
+        Assert.That(overlaps, Is.EqualTo(expected));
+    }
+
     [TestCase("10.0.2.1", 24)]
     [TestCase("10.0.2.0", 31)]
     [TestCase("10.0.2.0", 0)]
