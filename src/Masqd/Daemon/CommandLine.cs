@@ -37,7 +37,7 @@ internal sealed class CommandLine
     private readonly Option<bool> _setup = Value("--setup", "Run the setup before serving and the teardown on exit (as root).", false, ParseBool);
     private readonly Option<string?> _vmNetns = Value<string?>("--vm-netns", "With --setup: move the VM tap into this network namespace (a name under /run/netns) once open.", null, ParseNamespaceName);
     private readonly Option<int> _maxFlows = Value("--max-flows", "Capacity of the connection-tracking table, in flows.", Defaults.MaxFlows, ParseMaxFlows);
-    private readonly Option<bool> _offload = Value("--offload", "Use checksum and TCP segmentation offload on both taps (true or false), so TCP crosses in frames of up to 64 KiB.", Defaults.Offload, ParseBool);
+    private readonly Option<bool> _offload = Value("--offload", "Use checksum and TCP segmentation offload on both taps (true or false; true by default), so TCP crosses in frames of up to 64 KiB.", Defaults.Offload, ParseBool);
     private readonly Option<int> _queues = Value("--queues", "Queues to open on each tap, each served by a pump thread of its own; from 1 to the number of CPU cores.", Defaults.Queues, ParseQueues);
     private readonly Option<int> _busyPoll = Value("--busy-poll", "Microseconds a pump keeps reading its empty taps after the last frame before it sleeps, from 0 (sleep at once) to 10000.", Defaults.BusyPollMicroseconds, ParseBusyPoll);
     private readonly Option<uint?> _user = Value<uint?>("--user", "Numeric user ID that owns the taps.", null, ParseId);
@@ -290,16 +290,15 @@ internal sealed class CommandLine
             return false;
         }
 
-        try
+        uint mask = uint.MaxValue << (32 - prefix);
+        if ((network.Value.Value & ~mask) != 0)
         {
-            value = GatewayAddresses.FromNetwork(network.Value, prefix);
-            return true;
-        }
-        catch (ArgumentException exception)
-        {
-            error = $"'{text}': {exception.Message}";
+            error = $"'{text}' has host bits set; use {new Ipv4Address(network.Value.Value & mask)}/{prefix}";
             return false;
         }
+
+        value = GatewayAddresses.FromNetwork(network.Value, prefix);
+        return true;
     }
 
     private static bool ParseAllowList(string text, out AllowList value, out string error) =>

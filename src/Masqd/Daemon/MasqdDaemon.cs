@@ -95,8 +95,12 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         }
     }
 
-    private static string NonZeroCounters(string counters) => string.Join(", ",
-        counters.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.EndsWith(" 0")));
+    private static string NonZeroCounters(string counters)
+    {
+        string nonZero = string.Join(", ",
+            counters.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.EndsWith(" 0")));
+        return nonZero.Length == 0 ? "all zero" : nonZero;
+    }
 
     /// <summary>
     /// Rejects a VM network that shares addresses with the pod's own network: the gateway
@@ -108,7 +112,7 @@ internal sealed class MasqdDaemon(MasqdOptions options, ILogger logger)
         if (vm.Overlaps(pod.Address, pod.PrefixLength))
         {
             throw new StartupException(
-                $"the VM network {vm.Network}/{vm.PrefixLength} overlaps the pod network of " +
+                $"the VM network {vm} overlaps the pod network of " +
                 $"{pod.Name} ({pod.Address}/{pod.PrefixLength}); choose another --vm-network");
         }
     }

@@ -17,6 +17,10 @@ internal sealed record GatewayAddresses(
 
     public Ipv4Address BroadcastAddress => new(Network.Value | ~SubnetMask.Value);
 
+    /// <summary>Returns the network in CIDR notation, such as 10.0.2.0/24, as the command
+    /// line takes it.</summary>
+    public override string ToString() => $"{Network}/{PrefixLength}";
+
     public bool Contains(Ipv4Address address) =>
         (address.Value & SubnetMask.Value) == Network.Value;
 

@@ -111,6 +111,16 @@ public class CommandLineTests
     }
 
     [Test]
+    public void Run_NetworkWithHostBitsNamesFix()
+    {
+        (int code, _, string error) = Invoke("run", "--vm-network", "10.0.2.7/24");
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("use 10.0.2.0/24"));
+        Assert.That(error, Does.Not.Contain("Parameter"));
+    }
+
+    [Test]
     public void Run_ParsesFlags()
     {
         (int code, RecordingHandlers handlers, _) = Invoke(

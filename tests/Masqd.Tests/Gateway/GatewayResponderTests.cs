@@ -93,6 +93,7 @@ public class GatewayResponderTests
         Assert.That(Addresses.SubnetMask.ToString(), Is.EqualTo("255.255.255.0"));
         Assert.That(Addresses.BroadcastAddress.ToString(), Is.EqualTo("10.0.2.255"));
         Assert.That(Addresses.Contains(Ipv4Address.Parse("10.0.3.2")), Is.False);
+        Assert.That(Addresses.ToString(), Is.EqualTo("10.0.2.0/24"));
     }
 
     [TestCase("10.0.2.5", 24, true)]
