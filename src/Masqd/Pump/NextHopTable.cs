@@ -17,6 +17,11 @@ internal sealed class NextHopTable
 {
     private const long RequestIntervalMilliseconds = 1000;
 
+    /// <summary>How long a learned MAC stays before another MAC for the same address
+    /// replaces it. Each change allocates a snapshot under a lock, so a sender that flips
+    /// its MAC on every frame must not make every frame pay for one.</summary>
+    public const long RelearnIntervalMilliseconds = 1000;
+
     /// <summary>The most neighbours kept. A pod talks to its gateway and a few on-link peers,
     /// and the cap bounds what a sender on the pod's link can make masqd store.</summary>
     public const int MaxEntries = 64;
@@ -62,24 +67,32 @@ internal sealed class NextHopTable
 
     public bool TryGetMac(Ipv4Address nextHop, out MacAddress mac)
     {
+        bool found = TryGetEntry(nextHop, out Entry entry);
+        mac = found ? entry.Mac : MacAddress.Zero;
+        return found;
+    }
+
+    private bool TryGetEntry(Ipv4Address address, out Entry found)
+    {
         foreach (Entry entry in Volatile.Read(ref _entries))
         {
-            if (entry.Address == nextHop)
+            if (entry.Address == address)
             {
-                mac = entry.Mac;
+                found = entry;
                 return true;
             }
         }
 
-        mac = MacAddress.Zero;
+        found = default;
         return false;
     }
 
     /// <summary>
     /// Records the MAC of a neighbour, from the kernel's neighbour table, an ARP reply or an
     /// on-link sender's frame. Only a possible next hop is kept: an on-link unicast address
-    /// other than the pod's own, or the default gateway. When the table is full, the entry learned longest ago goes,
-    /// except the default gateway's.
+    /// other than the pod's own, or the default gateway. A known address takes a new MAC at
+    /// most once per <see cref="RelearnIntervalMilliseconds"/>. When the table is full, the
+    /// entry learned longest ago goes, except the default gateway's.
     /// </summary>
     public void Learn(Ipv4Address address, MacAddress mac, long nowMilliseconds)
     {
@@ -88,7 +101,8 @@ internal sealed class NextHopTable
             return;
         }
 
-        if (TryGetMac(address, out MacAddress known) && known == mac)
+        if (TryGetEntry(address, out Entry known)
+            && (known.Mac == mac || nowMilliseconds - known.Milliseconds < RelearnIntervalMilliseconds))
         {
             return;
         }
