@@ -178,20 +178,7 @@ main() {
         make_report
         exit
     fi
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "run as root: the matrix creates network namespaces" >&2
-        exit 1
-    fi
-
-    exec 9>"$LOCK"
-    if ! flock -n 9; then
-        echo "another bench/matrix.sh is running ($LOCK is locked);" \
-            "two copies would share the mqb- namespaces, so wait for it to finish" >&2
-        exit 1
-    fi
-    trap cleanup EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+    claim_namespaces
 
     mkdir -p "$OUTPUT/logs" "$STATE/logs"
     install_tools || { log "could not install the tools"; exit 1; }

@@ -101,20 +101,7 @@ cleanup() {
 
 main() {
     parse_arguments "$@"
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "run as root: this creates network namespaces" >&2
-        exit 1
-    fi
-
-    exec 9>"$LOCK"
-    if ! flock -n 9; then
-        echo "bench/matrix.sh or another bench/memory.sh is running ($LOCK is locked);" \
-            "wait for it to finish" >&2
-        exit 1
-    fi
-    trap cleanup EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+    claim_namespaces
 
     mkdir -p "$OUTPUT/logs" "$STATE/logs"
     install_missing iproute2 nftables nginx-light iperf3 sockperf busybox python3 ||

@@ -148,3 +148,22 @@ build_masqd() {
         { log "build failed; see $OUTPUT/logs/build.log"; exit 1; }
     MASQD_BIN=$REPOSITORY/src/Masqd/bin/Release/net10.0/masqd
 }
+
+# Checks for root, takes the lock on $LOCK that keeps two scripts off the fixed mqb-
+# namespaces, and has the caller's `cleanup` run on exit, Ctrl-C and TERM.
+claim_namespaces() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "run as root: this creates network namespaces" >&2
+        exit 1
+    fi
+
+    exec 9>"$LOCK"
+    if ! flock -n 9; then
+        echo "another bench/matrix.sh or bench/memory.sh is running ($LOCK is locked);" \
+            "two would share the mqb- namespaces, so wait for it to finish" >&2
+        exit 1
+    fi
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
