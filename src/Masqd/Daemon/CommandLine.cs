@@ -77,7 +77,7 @@ internal sealed class CommandLine
     public int Invoke(string[] args, ICommandHandlers handlers, TextWriter error)
     {
         ParseResult result = Build(handlers).Parse(args);
-        List<string> problems = [.. result.Errors.Select(parseError => parseError.Message)];
+        List<string> problems = [.. DescribeErrors(result, args)];
         if (problems.Count == 0)
         {
             problems.AddRange(CheckCombinations(result));
@@ -95,6 +95,47 @@ internal sealed class CommandLine
         }
 
         return result.Invoke();
+    }
+
+    /// <summary>
+    /// Returns the parser's errors. A true-or-false option takes only true or false from
+    /// the command line, so the parser reports another word after it, such as the "no" of
+    /// <c>--offload no</c>, as an unknown argument. That error is rewritten to name the option.
+    /// </summary>
+    private IEnumerable<string> DescribeErrors(ParseResult result, string[] args)
+    {
+        var flagValues = new HashSet<string>();
+        foreach (string token in result.UnmatchedTokens)
+        {
+            if (FlagBefore(token, args) is string flag)
+            {
+                flagValues.Add(token);
+                yield return $"invalid value for {flag}: '{token}' is not true or false";
+            }
+        }
+
+        foreach (ParseError parseError in result.Errors)
+        {
+            if (!flagValues.Any(token => parseError.Message.Contains($"'{token}'")))
+                yield return parseError.Message;
+        }
+    }
+
+    /// <summary>Returns the true-or-false option written just before <paramref name="token"/>
+    /// (as <c>--offload no</c> or <c>--offload=no</c>), or null when there is none.</summary>
+    private string? FlagBefore(string token, string[] args)
+    {
+        foreach (Option<bool> flag in new[] { _offload, _setup })
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                bool separate = args[i] == flag.Name && i + 1 < args.Length && args[i + 1] == token;
+                if (separate || args[i] == $"{flag.Name}={token}")
+                    return flag.Name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Returns the errors of options that are valid alone but not together.</summary>

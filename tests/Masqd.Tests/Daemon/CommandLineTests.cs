@@ -66,6 +66,22 @@ public class CommandLineTests
         Assert.That(handlers.Options!.Offload, Is.EqualTo(expected));
     }
 
+    [TestCase("--offload", "no")]
+    [TestCase("--offload", "0")]
+    [TestCase("--offload=no", null)]
+    [TestCase("--setup", "maybe")]
+    public void Run_FlagWithOtherWordNamesFlag(string flag, string? value)
+    {
+        string[] args = value is null ? ["run", flag] : ["run", flag, value];
+
+        (int code, RecordingHandlers handlers, string error) = Invoke(args);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(handlers.Command, Is.Null);
+        Assert.That(error, Does.Contain($"invalid value for {flag.Split('=')[0]}"));
+        Assert.That(error, Does.Not.Contain("Unrecognized"));
+    }
+
     [Test]
     public void Run_ReadsOffloadFromEnvironment()
     {
