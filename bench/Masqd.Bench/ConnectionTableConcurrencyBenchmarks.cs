@@ -17,17 +17,15 @@ namespace Masqd.Bench;
 [CategoriesColumn]
 public class ConnectionTableConcurrencyBenchmarks
 {
-    private const int Batch = 1024;
+    private const int Batch = FlowWorkload.Batch;
 
     // The reader stops at the global cleanup, or after this long if the cleanup never runs.
     private static readonly TimeSpan ReaderLimit = TimeSpan.FromMinutes(10);
 
-    private ConnectionTable table = null!;
+    private FlowWorkload flows = null!;
     private ConcurrentDictionary<(FlowProtocol, ushort, uint, ushort), int> dictionary = null!;
-    private (ushort VmPort, uint Remote)[] keys = null!;
     private Thread? reader;
     private volatile bool stopping;
-    private int next;
 
     [Params(1_000, 1_000_000)]
     public int FlowCount { get; set; }
@@ -36,14 +34,15 @@ public class ConnectionTableConcurrencyBenchmarks
     public void SetupDictionary()
     {
         Fill();
-        StartReader(key => dictionary.ContainsKey((FlowProtocol.Tcp, key.VmPort, key.Remote, 443)));
+        StartReader(key => dictionary.ContainsKey((FlowProtocol.Tcp, key.VmPort, key.Remote, FlowWorkload.RemotePort)));
     }
 
     [GlobalSetup(Targets = [nameof(TableLookup), nameof(TableInsertRemove)])]
     public void SetupTable()
     {
         Fill();
-        StartReader(key => table.TryFindFromVm(FlowProtocol.Tcp, key.VmPort, key.Remote, 443, out _));
+        StartReader(key => flows.Table.TryFindFromVm(
+            FlowProtocol.Tcp, key.VmPort, key.Remote, FlowWorkload.RemotePort, out _));
     }
 
     [GlobalCleanup]
@@ -60,8 +59,8 @@ public class ConnectionTableConcurrencyBenchmarks
         int found = 0;
         for (int i = 0; i < Batch; i++)
         {
-            (ushort vmPort, uint remote) = NextKey();
-            found += dictionary.ContainsKey((FlowProtocol.Tcp, vmPort, remote, 443)) ? 1 : 0;
+            (ushort vmPort, uint remote) = flows.NextKey();
+            found += dictionary.ContainsKey((FlowProtocol.Tcp, vmPort, remote, FlowWorkload.RemotePort)) ? 1 : 0;
         }
 
         return found;
@@ -69,17 +68,7 @@ public class ConnectionTableConcurrencyBenchmarks
 
     [Benchmark(OperationsPerInvoke = Batch)]
     [BenchmarkCategory("Lookup")]
-    public int TableLookup()
-    {
-        int found = 0;
-        for (int i = 0; i < Batch; i++)
-        {
-            (ushort vmPort, uint remote) = NextKey();
-            found += table.TryFindFromVm(FlowProtocol.Tcp, vmPort, remote, 443, out _) ? 1 : 0;
-        }
-
-        return found;
-    }
+    public int TableLookup() => flows.LookUpBatch();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
     [BenchmarkCategory("Insert")]
@@ -96,34 +85,18 @@ public class ConnectionTableConcurrencyBenchmarks
 
     [Benchmark(OperationsPerInvoke = Batch)]
     [BenchmarkCategory("Insert")]
-    public int TableInsertRemove()
-    {
-        for (int i = 0; i < Batch; i++)
-        {
-            table.TryAddFromVm(FlowProtocol.Udp, 5000, (uint)i, 53, TcpState.None, 0, out Flow flow);
-            table.TryRemove(flow);
-        }
-
-        return table.Capacity;
-    }
+    public int TableInsertRemove() => flows.InsertRemoveBatch();
 
     private void Fill()
     {
-        table = new ConnectionTable(new ConnectionTableOptions { Capacity = FlowCount + 1, HashSeed = 3 });
         dictionary = new ConcurrentDictionary<(FlowProtocol, ushort, uint, ushort), int>();
-        keys = new (ushort, uint)[FlowCount];
-
-        var random = new Random(11);
-        for (int i = 0; i < FlowCount; i++)
-        {
-            keys[i] = ((ushort)(1024 + random.Next(28000)), (uint)random.Next());
-            table.TryAddFromVm(FlowProtocol.Tcp, keys[i].VmPort, keys[i].Remote, 443, TcpState.Established, 0, out _);
-            dictionary.TryAdd((FlowProtocol.Tcp, keys[i].VmPort, keys[i].Remote, 443), i);
-        }
+        flows = new FlowWorkload(
+            FlowCount, (protocol, vmPort, remote, port) => dictionary.TryAdd((protocol, vmPort, remote, port), 0));
     }
 
     private void StartReader(Func<(ushort VmPort, uint Remote), bool> lookup)
     {
+        (ushort VmPort, uint Remote)[] keys = flows.Keys;
         reader = new Thread(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -136,12 +109,5 @@ public class ConnectionTableConcurrencyBenchmarks
         })
         { IsBackground = true, Name = "concurrent reader" };
         reader.Start();
-    }
-
-    private (ushort, uint) NextKey()
-    {
-        (ushort, uint) key = keys[next];
-        next = next + 1 == keys.Length ? 0 : next + 1;
-        return key;
     }
 }
