@@ -27,7 +27,8 @@ public class ConnectionTableBenchmarks
     {
         dictionary = new Dictionary<(FlowProtocol, ushort, uint, ushort), int>(FlowCount + 1);
         flows = new FlowWorkload(
-            FlowCount, (protocol, vmPort, remote, port) => dictionary.TryAdd((protocol, vmPort, remote, port), 0));
+            FlowCount,
+            (protocol, vmPort, remote, port) => dictionary.TryAdd((protocol, vmPort, remote, port), 0));
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
@@ -38,7 +39,8 @@ public class ConnectionTableBenchmarks
         for (int i = 0; i < Batch; i++)
         {
             (ushort vmPort, uint remote) = flows.NextKey();
-            found += dictionary.ContainsKey((FlowProtocol.Tcp, vmPort, remote, FlowWorkload.RemotePort)) ? 1 : 0;
+            var key = (FlowProtocol.Tcp, vmPort, remote, FlowWorkload.RemotePort);
+            found += dictionary.ContainsKey(key) ? 1 : 0;
         }
 
         return found;

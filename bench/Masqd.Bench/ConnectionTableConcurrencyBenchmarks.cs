@@ -34,7 +34,8 @@ public class ConnectionTableConcurrencyBenchmarks
     public void SetupDictionary()
     {
         Fill();
-        StartReader(key => dictionary.ContainsKey((FlowProtocol.Tcp, key.VmPort, key.Remote, FlowWorkload.RemotePort)));
+        StartReader(key =>
+            dictionary.ContainsKey((FlowProtocol.Tcp, key.VmPort, key.Remote, FlowWorkload.RemotePort)));
     }
 
     [GlobalSetup(Targets = [nameof(TableLookup), nameof(TableInsertRemove)])]
@@ -60,7 +61,8 @@ public class ConnectionTableConcurrencyBenchmarks
         for (int i = 0; i < Batch; i++)
         {
             (ushort vmPort, uint remote) = flows.NextKey();
-            found += dictionary.ContainsKey((FlowProtocol.Tcp, vmPort, remote, FlowWorkload.RemotePort)) ? 1 : 0;
+            var key = (FlowProtocol.Tcp, vmPort, remote, FlowWorkload.RemotePort);
+            found += dictionary.ContainsKey(key) ? 1 : 0;
         }
 
         return found;
@@ -91,7 +93,8 @@ public class ConnectionTableConcurrencyBenchmarks
     {
         dictionary = new ConcurrentDictionary<(FlowProtocol, ushort, uint, ushort), int>();
         flows = new FlowWorkload(
-            FlowCount, (protocol, vmPort, remote, port) => dictionary.TryAdd((protocol, vmPort, remote, port), 0));
+            FlowCount,
+            (protocol, vmPort, remote, port) => dictionary.TryAdd((protocol, vmPort, remote, port), 0));
     }
 
     private void StartReader(Func<(ushort VmPort, uint Remote), bool> lookup)
