@@ -105,9 +105,10 @@ internal sealed class CommandLine
     private IEnumerable<string> DescribeErrors(ParseResult result, string[] args)
     {
         var flagValues = new HashSet<string>();
+        Option<bool>[] flags = [.. result.CommandResult.Command.Options.OfType<Option<bool>>()];
         foreach (string token in result.UnmatchedTokens)
         {
-            if (FlagBefore(token, args) is string flag)
+            if (FlagBefore(token, flags, args) is string flag)
             {
                 flagValues.Add(token);
                 yield return $"invalid value for {flag}: '{token}' is not true or false";
@@ -121,11 +122,12 @@ internal sealed class CommandLine
         }
     }
 
-    /// <summary>Returns the true-or-false option written just before <paramref name="token"/>
-    /// (as <c>--offload no</c> or <c>--offload=no</c>), or null when there is none.</summary>
-    private string? FlagBefore(string token, string[] args)
+    /// <summary>Returns the name of the flag among <paramref name="flags"/> written just
+    /// before <paramref name="token"/> (as <c>--offload no</c> or <c>--offload=no</c>), or
+    /// null when there is none.</summary>
+    private static string? FlagBefore(string token, Option<bool>[] flags, string[] args)
     {
-        foreach (Option<bool> flag in new[] { _offload, _setup })
+        foreach (Option<bool> flag in flags)
         {
             for (int i = 0; i < args.Length; i++)
             {

@@ -167,10 +167,9 @@ internal sealed class PumpThread : IDisposable
             return frames;
         }
 
-        // A tap read fails only in unusual states. EBADFD means the queue no longer has a
-        // device (the tap was deleted), which no retry mends. Of other failures, such as EIO
-        // while the device is being removed, the first few in a row are logged, then the
-        // pump waits between retries.
+        // EBADFD means the queue no longer has a device (the tap was deleted), and no retry
+        // mends that. Other read failures are not expected. The first few in a row are
+        // logged, then the side sleeps 100 ms before each retry.
         private void ReportReadError(int errno)
         {
             string error = System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno);
@@ -187,6 +186,8 @@ internal sealed class PumpThread : IDisposable
                 return;
             }
 
+            // NOTE: the sleep also holds up the other side of this pump, which then gets one
+            // turn per 100 ms until the failing side reads again.
             Thread.Sleep(PollTimeoutMilliseconds);
         }
     }

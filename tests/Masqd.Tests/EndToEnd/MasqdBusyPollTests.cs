@@ -13,7 +13,8 @@ public class MasqdBusyPollTests
 {
     private const string Gateway = DhcpOffer.GatewayAddress;
 
-    /// <summary>Longer than the gap between pings, so a polling pump never sleeps.</summary>
+    /// <summary>A busy-poll window longer than the 2 ms between pings, so that a polling
+    /// pump does not sleep between them.</summary>
     private const int LongBusyPollMicroseconds = 10_000;
 
     private const double PollingCores = 0.3;
@@ -103,8 +104,8 @@ public class MasqdBusyPollTests
         return (after - before) / (double)TicksPerSecond / interval.TotalSeconds;
     }
 
-    // Fields 14 and 15 of /proc/PID/stat, counted after the command name, which is in
-    // parentheses and may hold spaces (proc(5)).
+    // Fields 14 and 15 of /proc/PID/stat are utime and stime. They are counted after the
+    // command name, because that name is in parentheses and may contain spaces.
     private static long CpuTicks(int pid)
     {
         string stat = File.ReadAllText($"/proc/{pid}/stat");
